@@ -1,0 +1,1 @@
+"""Torget: the dialogue between citizens and their municipality."""

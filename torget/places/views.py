@@ -1,0 +1,9 @@
+from django.http import HttpRequest, HttpResponse
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("Torget")
+
+
+def geocode(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("")

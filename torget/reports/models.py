@@ -1,0 +1,343 @@
+"""Reports of local problems, their timeline of updates, photos and supports.
+
+A report's state moves only through the methods at the bottom of `Report`; each checks that
+the move is allowed, stamps the matching timestamp and saves just the fields it touched.
+Creating the matching timeline Update is the job of `reports/actions.py`.
+"""
+
+import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Sqrt
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from torget.lib import geo
+
+if TYPE_CHECKING:
+    from torget.accounts.models import User
+
+
+class InvalidTransition(Exception):
+    """A state change that the report's lifecycle does not allow."""
+
+
+class State(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    INVESTIGATING = "investigating", _("Investigating")
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    FIXED = "fixed", _("Fixed")
+    NOT_RESPONSIBLE = "not_responsible", _("Not our responsibility")
+    DUPLICATE = "duplicate", _("Duplicate")
+    NO_FURTHER_ACTION = "no_further_action", _("No further action")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATES = frozenset(
+    {State.OPEN, State.ACKNOWLEDGED, State.INVESTIGATING, State.PLANNED, State.IN_PROGRESS}
+)
+FIXED_STATES = frozenset({State.FIXED})
+CLOSED_STATES = frozenset(
+    {State.NOT_RESPONSIBLE, State.DUPLICATE, State.NO_FURTHER_ACTION, State.CLOSED}
+)
+PUBLIC_STATES = OPEN_STATES | FIXED_STATES | CLOSED_STATES
+
+
+def state_group(state: str) -> str:
+    """'unconfirmed', 'open', 'fixed' or 'closed': the groups of the lifecycle."""
+    if state in OPEN_STATES:
+        return "open"
+    if state in FIXED_STATES:
+        return "fixed"
+    if state in CLOSED_STATES:
+        return "closed"
+    return "unconfirmed"
+
+
+class Category(models.Model):
+    """A kind of problem one body handles, named in the three languages Torget speaks."""
+
+    body = models.ForeignKey("places.Body", on_delete=models.CASCADE, related_name="categories")
+    slug = models.SlugField(_("slug"), max_length=100)
+    name_nb = models.CharField(_("name (bokmål)"), max_length=100)
+    name_nn = models.CharField(_("name (nynorsk)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    group_nb = models.CharField(_("group (bokmål)"), max_length=100, blank=True)
+    group_nn = models.CharField(_("group (nynorsk)"), max_length=100, blank=True)
+    group_en = models.CharField(_("group (English)"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["body", "name_nb"]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "slug"], name="category_slug_per_body")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.body})"
+
+    @property
+    def name(self) -> str:
+        return self._translated("name")
+
+    @property
+    def group(self) -> str:
+        return self._translated("group")
+
+    def _translated(self, field: str) -> str:
+        language = (get_language() or "nb")[:2]
+        if language not in ("nb", "nn", "en"):
+            language = "nb"
+        return str(getattr(self, f"{field}_{language}") or getattr(self, f"{field}_nb"))
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def public(self) -> "ReportQuerySet":
+        return self.exclude(state=State.UNCONFIRMED).filter(hidden=False)
+
+    def near(self, lat: float, lon: float, metres: float) -> "ReportQuerySet":
+        """Reports within `metres` of the point, newest first, with `distance` in metres.
+
+        The indexed `cell` column narrows the search to a few grid cells; the exact distance
+        filter then drops the corners. For radii so large that they cover many cells, the
+        lat/lon index does the narrowing instead.
+        """
+        south, west, north, east = geo.bounding_box(lat, lon, metres)
+        ky, kx = geo.metres_per_degree(lat)
+        distance_sq = ((F("lat") - lat) * ky) ** 2 + ((F("lon") - lon) * kx) ** 2
+        cells = geo.cells_in_box(south, west, north, east)
+        narrowed = self.filter(cell__in=cells) if len(cells) <= 64 else self
+        return (
+            narrowed.filter(lat__range=(south, north), lon__range=(west, east))
+            .alias(distance_sq=distance_sq)
+            .filter(distance_sq__lte=float(metres) ** 2)
+            .annotate(distance=Sqrt(distance_sq))
+            .order_by("-created", "-id")
+        )
+
+
+class Report(models.Model):
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    # Grid cell of (lat, lon), see lib/geo.py; kept in step by save().
+    cell = models.IntegerField(editable=False, db_index=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    areas = models.ManyToManyField("places.Area", related_name="reports", blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="reports", verbose_name=_("category")
+    )
+    bodies = models.ManyToManyField("places.Body", related_name="reports", blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    detail = models.TextField(_("details"), blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
+    )
+    show_name = models.BooleanField(_("show my name publicly"), default=False)
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.UNCONFIRMED
+    )
+    hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    confirmed = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    acknowledged = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    fixed = models.DateTimeField(_("fixed"), null=True, blank=True)
+    closed = models.DateTimeField(_("closed"), null=True, blank=True)
+    updated = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects: ClassVar[ReportQuerySet] = ReportQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created", "-id"]
+        indexes = [
+            # near() for radii wider than 64 grid cells.
+            models.Index(fields=["lat", "lon"], name="report_lat_lon"),
+            # Public lists and feeds: "newest first within a state".
+            models.Index(fields=["state", "-created"], name="report_state_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.cell = geo.cell_key(self.lat, self.lon)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"lat", "lon"} & set(update_fields):  # type: ignore[call-overload]
+            kwargs["update_fields"] = {*update_fields, "cell"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def get_absolute_url(self) -> str:
+        return f"/report/{self.pk}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.state != State.UNCONFIRMED and not self.hidden
+
+    @property
+    def group(self) -> str:
+        return state_group(self.state)
+
+    def public_name(self) -> str:
+        return self.reporter.name if self.show_name and self.reporter.name else ""
+
+    # The lifecycle. Each method is one legal move; anything else raises InvalidTransition.
+
+    def confirm(self, at: datetime.datetime | None = None) -> None:
+        if self.state != State.UNCONFIRMED:
+            raise InvalidTransition(f"Report {self.pk} is already confirmed.")
+        self.state = State.OPEN
+        self.confirmed = at or timezone.now()
+        self.save(update_fields=["state", "confirmed", "updated"])
+
+    def mark_fixed(self, at: datetime.datetime | None = None) -> None:
+        """Anyone may say an open report is fixed."""
+        if self.state not in OPEN_STATES:
+            raise InvalidTransition(f"Only an open report can be marked fixed, not {self.state}.")
+        self.state = State.FIXED
+        self.fixed = at or timezone.now()
+        self.save(update_fields=["state", "fixed", "updated"])
+
+    def reopen(self, by: "User") -> None:
+        """The reporter may reopen a fixed or closed report."""
+        if by.pk != self.reporter_id:
+            raise InvalidTransition("Only the reporter can reopen a report.")
+        if self.state not in FIXED_STATES | CLOSED_STATES:
+            raise InvalidTransition(f"Only a fixed or closed report can be reopened, not {self.state}.")
+        self.state = State.OPEN
+        self.fixed = None
+        self.closed = None
+        self.duplicate_of = None
+        self.save(update_fields=["state", "fixed", "closed", "duplicate_of", "updated"])
+
+    def set_state_by_body(
+        self,
+        new_state: str,
+        *,
+        duplicate_of: "Report | None" = None,
+        at: datetime.datetime | None = None,
+    ) -> None:
+        """Staff of a responsible body may move a public report to any public state."""
+        if self.state == State.UNCONFIRMED:
+            raise InvalidTransition("An unconfirmed report cannot be answered yet.")
+        if new_state not in PUBLIC_STATES:
+            raise InvalidTransition(f"{new_state!r} is not a state a body can set.")
+        if (new_state == State.DUPLICATE) != (duplicate_of is not None):
+            raise InvalidTransition("A duplicate, and only a duplicate, names its original.")
+        if duplicate_of is not None and duplicate_of.pk == self.pk:
+            raise InvalidTransition("A report cannot be a duplicate of itself.")
+        now = at or timezone.now()
+        self.state = new_state
+        self.duplicate_of = duplicate_of
+        if new_state in OPEN_STATES - {State.OPEN} and self.acknowledged is None:
+            self.acknowledged = now
+        self.fixed = now if new_state in FIXED_STATES else None
+        self.closed = now if new_state in CLOSED_STATES else None
+        self.save(
+            update_fields=["state", "duplicate_of", "acknowledged", "fixed", "closed", "updated"]
+        )
+
+
+class UpdateQuerySet(models.QuerySet["Update"]):
+    def public(self) -> "UpdateQuerySet":
+        return self.filter(hidden=False, report__hidden=False).exclude(
+            report__state=State.UNCONFIRMED
+        )
+
+
+class Update(models.Model):
+    """One entry on a report's timeline: a citizen's comment, a body's answer, or news that
+    came from the body's own system."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="report_updates",
+        help_text=_("Empty for updates that came from the body's own system."),
+    )
+    body = models.ForeignKey(
+        "places.Body",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="updates",
+        help_text=_("Set when staff answer for a body; shown as the body's badge."),
+    )
+    text = models.TextField(_("text"), blank=True)
+    new_state = models.CharField(
+        _("new state"), max_length=20, choices=State.choices, blank=True
+    )
+    show_name = models.BooleanField(_("show my name publicly"), default=False)
+    hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects: ClassVar[UpdateQuerySet] = UpdateQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("update")
+        verbose_name_plural = _("updates")
+        ordering = ["created", "id"]
+        indexes = [
+            # Feeds and alerts: "updates since T".
+            models.Index(fields=["created"], name="update_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.text[:40]}"
+
+
+def photo_path(photo: "Photo", filename: str) -> str:
+    return f"photos/{timezone.now():%Y/%m}/{filename}"
+
+
+class Photo(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    update = models.ForeignKey(
+        Update, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("image"), upload_to=photo_path)
+    position = models.PositiveSmallIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Support(models.Model):
+    """"I have this problem too": one per person and report, instead of a duplicate report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supports"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="support_once_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} supports {self.report_id}"
