@@ -22,3 +22,20 @@ def citizen(django_user_model):
 @pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("admin@example.org", "admin password 42")
+
+
+@pytest.fixture(scope="session")
+def kommune_features():
+    """The 357 municipalities of 2024, parsed once per test run."""
+    from torget.places.geojson import load_source, parse_features, read_area_features
+
+    raw = parse_features(load_source(str(KOMMUNER_2024)), str(KOMMUNER_2024))
+    return list(read_area_features(raw, code_field="kommunenummer", name_field="kommunenavn"))
+
+
+@pytest.fixture
+def kommuner(db, kommune_features):
+    """All 357 municipalities imported, each with its kommune body."""
+    from torget.places.actions import apply_area_import, plan_area_import
+
+    apply_area_import(plan_area_import(kommune_features, kind="kommune"), create_bodies=True)

@@ -119,8 +119,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG
 
-for _key, _value in email_from_url(env_str("EMAIL_URL")).items():
-    globals()[_key] = _value
+MAILERS = {"default": email_from_url(env_str("EMAIL_URL"))}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Torget <torget@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -86,17 +86,17 @@ def database_from_url(url: str, default_sqlite: Path) -> dict[str, Any]:
 
 
 def email_from_url(url: str) -> dict[str, Any]:
-    """smtp://user:pass@host:port, smtps://... (implicit TLS), smtp+tls://... (STARTTLS),
-    console:, file:///path or memory:."""
+    """Django's MAILERS["default"] from smtp://user:pass@host:port, smtps://... (implicit TLS),
+    smtp+tls://... (STARTTLS), console:, file:///path or memory:."""
     if url in ("", "console:"):
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if url == "memory:":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+        return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": parsed.path,
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": parsed.path},
         }
     if parsed.scheme not in ("smtp", "smtps", "smtp+tls"):
         raise ImproperlyConfigured(
@@ -105,14 +105,16 @@ def email_from_url(url: str) -> dict[str, Any]:
         )
     options = parse_qs(parsed.query)
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parsed.hostname or "localhost",
-        "EMAIL_PORT": parsed.port or (465 if parsed.scheme == "smtps" else 25),
-        "EMAIL_HOST_USER": unquote(parsed.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parsed.password or ""),
-        "EMAIL_USE_SSL": parsed.scheme == "smtps",
-        "EMAIL_USE_TLS": parsed.scheme == "smtp+tls",
-        "EMAIL_TIMEOUT": float(options.get("timeout", ["20"])[0]),
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parsed.hostname or "localhost",
+            "port": parsed.port or (465 if parsed.scheme == "smtps" else 25),
+            "username": unquote(parsed.username or ""),
+            "password": unquote(parsed.password or ""),
+            "use_ssl": parsed.scheme == "smtps",
+            "use_tls": parsed.scheme == "smtp+tls",
+            "timeout": float(options.get("timeout", ["20"])[0]),
+        },
     }
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import ExpressionWrapper, F
 from django.db.models.functions import Sqrt
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -113,7 +113,11 @@ class ReportQuerySet(models.QuerySet["Report"]):
         """
         south, west, north, east = geo.bounding_box(lat, lon, metres)
         ky, kx = geo.metres_per_degree(lat)
-        distance_sq = ((F("lat") - lat) * ky) ** 2 + ((F("lon") - lon) * kx) ** 2
+        north_m = (F("lat") - lat) * ky
+        east_m = (F("lon") - lon) * kx
+        distance_sq = ExpressionWrapper(
+            north_m * north_m + east_m * east_m, output_field=models.FloatField()
+        )
         cells = geo.cells_in_box(south, west, north, east)
         narrowed = self.filter(cell__in=cells) if len(cells) <= 64 else self
         return (

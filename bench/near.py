@@ -1,0 +1,405 @@
+"""Reports near a point: `Report.objects.near(lat, lon, 500)`, first page of 20.
+
+The same reports table grows 10k → 100k → 1M (10k → 100k with --quick) and is measured after
+each step. Reports fall where people live (see bench/data.py) and were created over the last
+two years. They are inserted in bulk on a raw cursor, which bypasses Report.save(), so the
+`cell` column is computed here by a vectorised copy of lib/geo.cell_key, checked against the
+original on a sample.
+
+The baseline is the same circle query without the `cell__in` narrowing: what the (lat, lon)
+index alone gives.
+
+    python -m bench.near --database-url URL [--json-out FILE] [--quick]
+"""
+
+import argparse
+import datetime
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from bench.data import points_where_people_live
+from bench.environment import is_postgres_url, recreate_postgres_database, setup_django
+from bench.stats import median, p95, ratio
+
+SEED = 20250101
+SIZES = (10_000, 100_000, 1_000_000)
+QUICK_SIZES = (10_000, 100_000)
+QUERY_POINTS = 300
+RADIUS_M = 500
+PAGE = 20
+TWO_YEARS = datetime.timedelta(days=730)
+CHUNK = 50_000
+TARGET_MS = 10.0
+TARGET_GROWTH = 2.0
+
+TITLES = (
+    "Hull i veien",
+    "Gatelyset virker ikke",
+    "Søppel ved bussholdeplassen",
+    "Tett sluk",
+    "Grafitti på muren",
+    "Skilt har falt ned",
+    "Glatt fortau",
+    "Ødelagt benk i parken",
+)
+# A plausible mix after two years of use: most reports answered, some still open.
+STATE_SHARES = {
+    "unconfirmed": 0.04,
+    "open": 0.16,
+    "acknowledged": 0.05,
+    "investigating": 0.03,
+    "planned": 0.03,
+    "in_progress": 0.04,
+    "fixed": 0.45,
+    "not_responsible": 0.05,
+    "duplicate": 0.04,
+    "no_further_action": 0.03,
+    "closed": 0.08,
+}
+COLUMNS = (
+    "lat", "lon", "cell", "address", "title", "detail", "show_name", "state", "hidden",
+    "created", "confirmed", "acknowledged", "fixed", "closed", "updated",
+    "category_id", "reporter_id", "duplicate_of_id",
+)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.near", description=__doc__)
+    parser.add_argument(
+        "--database-url",
+        required=True,
+        help="sqlite:////abs/path or postgres://…/name_with_bench (recreated)",
+    )
+    parser.add_argument("--json-out", type=Path, help="write the figures to this JSON file")
+    parser.add_argument("--quick", action="store_true", help="stop at 100k reports")
+    args = parser.parse_args(argv)
+    if is_postgres_url(args.database_url):
+        recreate_postgres_database(args.database_url)
+    setup_django(args.database_url)
+    result = run(QUICK_SIZES if args.quick else SIZES)
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+def run(sizes: tuple[int, ...]) -> dict[str, Any]:
+    from django.db import connection
+
+    vendor = connection.vendor
+    rng = np.random.default_rng(SEED)
+    generator = ReportGenerator(rng, now=datetime.datetime.now(datetime.UTC))
+    steps = []
+    query_points: list[tuple[float, float]] = []
+    inserted = 0
+    for size in sizes:
+        insert_seconds = generator.insert(size - inserted)
+        inserted = size
+        analyze()
+        if not query_points:
+            # Drawn from the first reports, so every step asks about the same places.
+            query_points = generator.sample_locations(QUERY_POINTS)
+        step = measure(query_points, size)
+        step["insert_s"] = insert_seconds
+        steps.append(step)
+        print_step(vendor, step)
+    result: dict[str, Any] = {
+        "vendor": vendor,
+        "database_version": database_version(),
+        "radius_m": RADIUS_M,
+        "page": PAGE,
+        "query_points": QUERY_POINTS,
+        "steps": steps,
+        "growth": steps[-1]["near"]["median_ms"] / steps[0]["near"]["median_ms"],
+        "target_ms": TARGET_MS,
+        "target_growth": TARGET_GROWTH,
+        "plan": query_plan(*query_points[0]),
+    }
+    print(
+        f"near[{vendor}]: growth {steps[0]['reports']:,} → {steps[-1]['reports']:,}: "
+        f"{result['growth']:.2f}x",
+        flush=True,
+    )
+    return result
+
+
+def cell_keys(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """lib/geo.cell_key for whole arrays; the same floor of the same float division."""
+    from torget.lib import geo
+
+    rows = np.floor(lats / geo.CELL_LAT_DEGREES).astype(np.int64)
+    cols = np.floor((lons + 180.0) / geo.CELL_LON_DEGREES).astype(np.int64)
+    return rows * geo.CELL_LON_COUNT + cols
+
+
+class ReportGenerator:
+    """Reports by one citizen in one category, inserted straight into the table."""
+
+    def __init__(self, rng: np.random.Generator, now: datetime.datetime) -> None:
+        from torget.accounts.models import User
+        from torget.places.models import Body, BodyKind
+        from torget.reports.models import Category
+
+        self.rng = rng
+        self.now = now
+        body = Body.objects.create(
+            name="Benchmark kommune", slug="benchmark", kind=BodyKind.KOMMUNE
+        )
+        self.category_id = Category.objects.create(
+            body=body, slug="veg", name_nb="Veg", name_nn="Veg", name_en="Roads"
+        ).pk
+        self.reporter_id = User.objects.create_user("citizen@bench.example").pk
+        self.first_lats = np.empty(0)
+        self.first_lons = np.empty(0)
+
+    def insert(self, count: int) -> float:
+        from django.db import connection
+
+        print(f"near[{connection.vendor}]: placing {count:,} reports …", flush=True)
+        lats, lons = points_where_people_live(self.rng, count)
+        if not len(self.first_lats):
+            self.first_lats, self.first_lons = lats, lons
+        cells = cell_keys(lats, lons)
+        check_cell_keys(self.rng, lats, lons, cells)
+        rows = self.rows(lats, lons, cells)
+        started = time.perf_counter()
+        with tqdm(total=count, desc=f"near[{connection.vendor}]: inserting", unit=" rows") as bar:
+            if connection.vendor == "postgresql":
+                copy_rows(rows, bar.update)
+            else:
+                executemany_rows(rows, bar.update)
+        return time.perf_counter() - started
+
+    def sample_locations(self, count: int) -> list[tuple[float, float]]:
+        picks = self.rng.choice(len(self.first_lats), size=count, replace=False)
+        return [(float(self.first_lats[i]), float(self.first_lons[i])) for i in picks]
+
+    def rows(
+        self, lats: np.ndarray, lons: np.ndarray, cells: np.ndarray
+    ) -> Iterator[tuple[Any, ...]]:
+        count = len(lats)
+        ages = self.rng.uniform(0, TWO_YEARS.total_seconds(), count).tolist()
+        states = self.rng.choice(
+            list(STATE_SHARES), size=count, p=list(STATE_SHARES.values())
+        ).tolist()
+        titles = self.rng.choice(TITLES, size=count).tolist()
+        for lat, lon, cell, age, state, title in zip(
+            lats.tolist(), lons.tolist(), cells.tolist(), ages, states, titles, strict=True
+        ):
+            created = self.now - datetime.timedelta(seconds=age)
+            confirmed, acknowledged, fixed, closed = lifecycle(state, created, self.now)
+            updated = max(t for t in (created, confirmed, acknowledged, fixed, closed) if t)
+            yield (
+                lat, lon, cell, "", title, "", False, state, False,
+                created, confirmed, acknowledged, fixed, closed, updated,
+                self.category_id, self.reporter_id, None,
+            )  # fmt: skip
+
+
+def lifecycle(
+    state: str, created: datetime.datetime, now: datetime.datetime
+) -> tuple[datetime.datetime | None, ...]:
+    """(confirmed, acknowledged, fixed, closed) for a report that reached `state`."""
+    if state == "unconfirmed":
+        return None, None, None, None
+    confirmed = min(created + datetime.timedelta(minutes=10), now)
+    answered = min(created + datetime.timedelta(days=3), now)
+    done = min(created + datetime.timedelta(days=14), now)
+    acknowledged = answered if state != "open" else None
+    fixed = done if state == "fixed" else None
+    closed = (
+        done if state in ("not_responsible", "duplicate", "no_further_action", "closed") else None
+    )
+    return confirmed, acknowledged, fixed, closed
+
+
+def check_cell_keys(
+    rng: np.random.Generator, lats: np.ndarray, lons: np.ndarray, cells: np.ndarray
+) -> None:
+    from torget.lib import geo
+
+    for i in rng.choice(len(lats), size=min(len(lats), 10_000), replace=False).tolist():
+        assert int(cells[i]) == geo.cell_key(float(lats[i]), float(lons[i])), (lats[i], lons[i])
+
+
+def table_and_columns() -> tuple[str, str]:
+    from django.db import connection
+
+    from torget.reports.models import Report
+
+    # Fails loudly when the model gains or loses a column, instead of inserting wrong rows.
+    model_columns = {f.column for f in Report._meta.concrete_fields if not f.primary_key}
+    assert model_columns == set(COLUMNS), model_columns ^ set(COLUMNS)
+    quote = connection.ops.quote_name
+    return quote(Report._meta.db_table), ", ".join(quote(c) for c in COLUMNS)
+
+
+def executemany_rows(rows: Iterator[tuple[Any, ...]], progress: Callable[[int], object]) -> None:
+    """SQLite: one transaction, executemany on the raw sqlite3 cursor in chunks."""
+    from django.db import connection, transaction
+
+    table, columns = table_and_columns()
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    adapt = connection.ops.adapt_datetimefield_value
+    datetime_slots = [
+        COLUMNS.index(c)
+        for c in ("created", "confirmed", "acknowledged", "fixed", "closed", "updated")
+    ]
+
+    def adapted(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        values = list(row)
+        for slot in datetime_slots:
+            values[slot] = adapt(values[slot])
+        return tuple(values)
+
+    with transaction.atomic():
+        connection.ensure_connection()
+        cursor = connection.connection.cursor()
+        for chunk in chunked(map(adapted, rows), CHUNK):
+            cursor.executemany(sql, chunk)
+            progress(len(chunk))
+        cursor.close()
+
+
+def copy_rows(rows: Iterator[tuple[Any, ...]], progress: Callable[[int], object]) -> None:
+    """PostgreSQL: COPY … FROM STDIN through psycopg."""
+    from django.db import connection, transaction
+
+    table, columns = table_and_columns()
+    sql = f"COPY {table} ({columns}) FROM STDIN"
+    with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for chunk in chunked(rows, CHUNK):
+            for row in chunk:
+                copy.write_row(row)
+            progress(len(chunk))
+
+
+def chunked(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    chunk: list[tuple[Any, ...]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def near_page(lat: float, lon: float) -> list[Any]:
+    from torget.reports.models import Report
+
+    return list(Report.objects.near(lat, lon, RADIUS_M)[:PAGE])
+
+
+def without_cells(lat: float, lon: float, metres: float) -> Any:
+    """near() minus the `cell__in` filter: the circle found through the lat/lon index alone.
+
+    Written out by hand to mirror ReportQuerySet.near(); measure() checks that both return
+    the same page, so a change to near() that this copy misses shows up as a failure.
+    """
+    from django.db.models import ExpressionWrapper, F, FloatField
+    from django.db.models.functions import Sqrt
+
+    from torget.lib import geo
+    from torget.reports.models import Report
+
+    south, west, north, east = geo.bounding_box(lat, lon, metres)
+    ky, kx = geo.metres_per_degree(lat)
+    north_m = (F("lat") - lat) * ky
+    east_m = (F("lon") - lon) * kx
+    distance_sq = ExpressionWrapper(north_m * north_m + east_m * east_m, output_field=FloatField())
+    return (
+        Report.objects.filter(lat__range=(south, north), lon__range=(west, east))
+        .alias(distance_sq=distance_sq)
+        .filter(distance_sq__lte=float(metres) ** 2)
+        .annotate(distance=Sqrt(distance_sq))
+        .order_by("-created", "-id")
+    )
+
+
+def baseline_page(lat: float, lon: float) -> list[Any]:
+    return list(without_cells(lat, lon, RADIUS_M)[:PAGE])
+
+
+def time_queries(
+    query: Callable[[float, float], list[Any]], points: list[tuple[float, float]], label: str
+) -> tuple[list[float], list[list[int]]]:
+    timings: list[float] = []
+    pages: list[list[int]] = []
+    for lat, lon in tqdm(points, desc=label, unit=" queries", leave=False):
+        started = time.perf_counter()
+        page = query(lat, lon)
+        timings.append((time.perf_counter() - started) * 1000)
+        pages.append([report.pk for report in page])
+    return timings, pages
+
+
+def measure(points: list[tuple[float, float]], size: int) -> dict[str, Any]:
+    from django.db import connection
+
+    from torget.reports.models import Report
+
+    vendor = connection.vendor
+    for lat, lon in points[:30]:  # warm caches and connections for both queries alike
+        near_page(lat, lon)
+        baseline_page(lat, lon)
+    near_ms, near_pages = time_queries(near_page, points, f"near[{vendor}] {size:,}: near()")
+    base_ms, base_pages = time_queries(baseline_page, points, f"near[{vendor}] {size:,}: baseline")
+    assert near_pages == base_pages, "near() and the baseline disagree about the first page"
+    matches = [Report.objects.near(lat, lon, RADIUS_M).count() for lat, lon in points]
+    return {
+        "reports": size,
+        "near": {"median_ms": median(near_ms), "p95_ms": p95(near_ms)},
+        "baseline": {"median_ms": median(base_ms), "p95_ms": p95(base_ms)},
+        "ratio": ratio(median(base_ms), median(near_ms)),
+        "rows_avg": sum(len(page) for page in near_pages) / len(near_pages),
+        "matches_avg": sum(matches) / len(matches),
+    }
+
+
+def query_plan(lat: float, lon: float) -> str:
+    from django.db import connection
+
+    from torget.reports.models import Report
+
+    page = Report.objects.near(lat, lon, RADIUS_M)[:PAGE]
+    if connection.vendor == "postgresql":
+        return page.explain(analyze=True, buffers=True)
+    return page.explain()
+
+
+def database_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+        else:
+            cursor.execute("SELECT sqlite_version()")
+        return str(cursor.fetchone()[0])
+
+
+def print_step(vendor: str, step: dict[str, Any]) -> None:
+    near, base = step["near"], step["baseline"]
+    print(
+        f"near[{vendor}] {step['reports']:>9,} reports: near() median {near['median_ms']:.2f} ms "
+        f"p95 {near['p95_ms']:.2f} ms | without cells median {base['median_ms']:.2f} ms "
+        f"p95 {base['p95_ms']:.2f} ms | {step['ratio']:.1f}x | {step['rows_avg']:.1f} rows "
+        f"per page, {step['matches_avg']:.0f} in the circle | inserted in {step['insert_s']:.1f} s",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+"""The few statistics the benchmarks report."""
+
+import statistics
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20, method="inclusive")[-1]
+
+
+def ratio(baseline: float, measured: float) -> float:
+    """How many times faster `measured` is than `baseline`."""
+    return baseline / measured if measured else float("inf")

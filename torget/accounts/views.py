@@ -1,0 +1,134 @@
+"""Logging in with a password or with a one-time link sent by e-mail, and logging out."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import auth
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import (
+    url_has_allowed_host_and_scheme,
+    urlsafe_base64_decode,
+    urlsafe_base64_encode,
+)
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from torget.accounts.forms import LoginForm, LoginLinkRequestForm
+from torget.accounts.models import User
+from torget.accounts.tokens import login_link_tokens
+from torget.lib import emails, ratelimit
+
+LINK_REQUESTS_PER_WINDOW = 5
+LINK_REQUEST_WINDOW_SECONDS = 15 * 60
+# A user who follows a link has not been through authenticate(), so login() must be told
+# which backend vouches for them.
+LINK_LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def log_in(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request, data=request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        auth.login(request, form.get_user())
+        return redirect(_next_url(request))
+    return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_login_link(request: HttpRequest) -> HttpResponse:
+    form = LoginLinkRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not _link_request_allowed("ip:" + request.META.get("REMOTE_ADDR", "")):
+            return _too_many_requests(request)
+        if form.is_valid():
+            email = form.cleaned_data["email"]
+            if not _link_request_allowed("email:" + email):
+                return _too_many_requests(request)
+            _send_login_link(email, _next_url(request))
+            # The same page whether or not the address has an account, so the form cannot be
+            # used to find out who uses Torget.
+            return render(request, "accounts/login_link_sent.html", {"email": email})
+    context = {"form": form, "next": _next_url(request)}
+    return render(request, "accounts/login_link_request.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def log_in_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    user = _user_for_link(uidb64, token)
+    if user is not None and request.method == "GET":
+        # Mail scanners open links to check them, so opening the link only shows a button;
+        # the button's POST is what uses the link up.
+        return render(request, "accounts/login_link_confirm.html", {"next": _next_url(request)})
+    if user is None or not _use_login_link(user):
+        return render(request, "accounts/login_link_invalid.html", status=400)
+    auth.login(request, user, backend=LINK_LOGIN_BACKEND)
+    return redirect(_next_url(request))
+
+
+@require_POST
+def log_out(request: HttpRequest) -> HttpResponse:
+    auth.logout(request)
+    return redirect("home")
+
+
+def _next_url(request: HttpRequest) -> str:
+    """The local page to go to after logging in, from `next`; the front page otherwise."""
+    url = request.POST.get("next") or request.GET.get("next", "")
+    is_local = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if is_local else "/"
+
+
+def _link_request_allowed(key: str) -> bool:
+    return ratelimit.hit("login-link:" + key, LINK_REQUESTS_PER_WINDOW, LINK_REQUEST_WINDOW_SECONDS)
+
+
+def _too_many_requests(request: HttpRequest) -> HttpResponse:
+    minutes = LINK_REQUEST_WINDOW_SECONDS // 60
+    response = render(request, "accounts/rate_limited.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(LINK_REQUEST_WINDOW_SECONDS)
+    return response
+
+
+def _send_login_link(email: str, next_url: str) -> None:
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is None:
+        return
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("accounts:login_with_link", args=[uidb64, login_link_tokens.make_token(user)])
+    if next_url != "/":
+        path += "?" + urlencode({"next": next_url})
+    emails.send_login_link(user, settings.BASE_URL + path)
+
+
+def _user_for_link(uidb64: str, token: str) -> User | None:
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)), is_active=True)
+    except (ValueError, TypeError, OverflowError, ValidationError, User.DoesNotExist):
+        return None
+    return user if login_link_tokens.check_token(user, token) else None
+
+
+def _use_login_link(user: User) -> bool:
+    """Mark the address as verified and move `last_login` on, which voids the link.
+
+    The UPDATE only matches while `last_login` is what the token was checked against, so of
+    two requests racing with the same link only one logs in.
+    """
+    now = timezone.now()
+    used = User.objects.filter(pk=user.pk, last_login=user.last_login).update(
+        last_login=now, email_verified=True
+    )
+    user.last_login, user.email_verified = now, True
+    return used == 1
