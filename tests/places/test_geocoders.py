@@ -218,7 +218,10 @@ def fake_api(settings) -> Iterator[FakeGeocodingApi]:
     """A local geocoding server, with Torget's settings pointing at it."""
     server = FakeApiServer(("127.0.0.1", 0), FakeApiHandler)
     server.api = FakeGeocodingApi(url=f"http://127.0.0.1:{server.server_port}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval makes shutdown() quick at teardown.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     settings.GEOCODER = "kartverket"
     settings.GEOCODER_TIMEOUT = TIMEOUT

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from torget.accounts.models import Membership, User
@@ -46,7 +48,6 @@ class UserAdmin(auth_admin.UserAdmin):
     list_filter = ["is_staff", "is_superuser", "is_active", "email_verified"]
     search_fields = ["email", "name"]
     ordering = ["email"]
-    inlines = [MembershipInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Personal info"), {"fields": ("name", "phone", "language", "email_verified")}),
@@ -65,6 +66,11 @@ class UserAdmin(auth_admin.UserAdmin):
             },
         ),
     )
+
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type[InlineModelAdmin]]:
+        # Like Django's own add form, the first step asks only for the address and password;
+        # memberships are added on the change page that follows.
+        return [] if obj is None else [MembershipInline]
 
 
 @admin.register(Membership)

@@ -1,0 +1,117 @@
+"""Run every benchmark, print a summary and write docs/performance.md.
+
+    python -m bench [--quick]
+
+Each benchmark runs in its own subprocess, because Django's settings (and so the database) are
+fixed once per process.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.document import write_document
+from bench.environment import REPO_DIR, postgres_server_version
+from bench.machine import describe_machine
+
+DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/torget_bench"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="10k and 100k reports only; docs are not written"
+    )
+    args = parser.parse_args(argv)
+    postgres_url = os.environ.get("TORGET_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    postgres_version = postgres_server_version(postgres_url)
+    if postgres_version is None:
+        if os.environ.get("CI") == "true":
+            sys.exit(f"PostgreSQL at {postgres_url} cannot be reached; in CI that is a failure.")
+        print(f"== PostgreSQL at {postgres_url} not reachable: skipped. ==", flush=True)
+    machine = describe_machine(postgres_version)
+    print_machine(machine)
+
+    near_options = ["--quick"] if args.quick else []
+    with tempfile.TemporaryDirectory(prefix="torget-bench-") as tmp:
+        scratch = Path(tmp)
+        points = run_benchmark("bench.points", scratch / "points.json", [])
+        near = [
+            run_benchmark(
+                "bench.near",
+                scratch / "near-sqlite.json",
+                ["--database-url", f"sqlite:///{scratch}/near.sqlite3", *near_options],
+            )
+        ]
+        if postgres_version is not None:
+            near.append(
+                run_benchmark(
+                    "bench.near",
+                    scratch / "near-postgresql.json",
+                    ["--database-url", postgres_url, *near_options],
+                )
+            )
+    skipped = [] if postgres_version is not None else ["PostgreSQL"]
+    print_summary(points, near, skipped)
+    if args.quick:
+        print("\n--quick: docs/performance.md left as it was; a full run writes it.")
+    else:
+        path = write_document(machine, points, near, skipped)
+        print(f"\nWrote {path.relative_to(REPO_DIR)}.")
+
+
+def run_benchmark(module: str, json_out: Path, options: list[str]) -> dict[str, Any]:
+    command = [sys.executable, "-m", module, "--json-out", str(json_out), *options]
+    print(f"\n== {' '.join([module, *options])} ==", flush=True)
+    # The command is this interpreter and one of our own modules, never outside input.
+    completed = subprocess.run(command, cwd=REPO_DIR, check=False)  # noqa: S603
+    if completed.returncode != 0:
+        sys.exit(f"{module} failed with exit code {completed.returncode}.")
+    result: dict[str, Any] = json.loads(json_out.read_text(encoding="utf-8"))
+    return result
+
+
+def print_machine(machine: dict[str, str]) -> None:
+    print("== Machine ==")
+    for key, value in machine.items():
+        print(f"  {key}: {value}")
+
+
+def print_summary(points: dict[str, Any], near: list[dict[str, Any]], skipped: list[str]) -> None:
+    verdict = "met" if points["index_us"] <= points["target_us"] else "NOT MET"
+    print("\n== Summary ==")
+    print(
+        f"Point to area: {points['index_us']:.1f} µs per lookup (median), brute force "
+        f"{points['baseline_us']:.0f} µs, {points['ratio']:.0f}x faster; "
+        f"{points['share_in_municipality']:.1%} of points in a municipality; "
+        f"target ≤ {points['target_us']:.0f} µs {verdict}."
+    )
+    for result in near:
+        print(f"near() on {result['vendor']} {result['database_version']}:")
+        for step in result["steps"]:
+            n, b = step["near"], step["baseline"]
+            print(
+                f"  {step['reports']:>9,} reports: median {n['median_ms']:.2f} ms, "
+                f"p95 {n['p95_ms']:.2f} ms; without cells {b['median_ms']:.2f} ms "
+                f"(p95 {b['p95_ms']:.2f}); {step['ratio']:.1f}x; {step['rows_avg']:.1f} rows "
+                f"per page, {step['matches_avg']:.0f} in the circle"
+            )
+        last = result["steps"][-1]
+        median_verdict = "met" if last["near"]["median_ms"] <= result["target_ms"] else "NOT MET"
+        growth_verdict = "met" if result["growth"] < result["target_growth"] else "NOT MET"
+        print(
+            f"  target median ≤ {result['target_ms']:.0f} ms at {last['reports']:,}: "
+            f"{median_verdict}; growth {result['growth']:.2f}x "
+            f"(target < {result['target_growth']:.0f}x): {growth_verdict}"
+        )
+    for name in skipped:
+        print(f"near() on {name}: skipped, not reachable.")
+
+
+if __name__ == "__main__":
+    main()
