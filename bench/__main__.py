@@ -68,8 +68,7 @@ def main(argv: list[str] | None = None) -> None:
 def run_benchmark(module: str, json_out: Path, options: list[str]) -> dict[str, Any]:
     command = [sys.executable, "-m", module, "--json-out", str(json_out), *options]
     print(f"\n== {' '.join([module, *options])} ==", flush=True)
-    # The command is this interpreter and one of our own modules, never outside input.
-    completed = subprocess.run(command, cwd=REPO_DIR, check=False)  # noqa: S603
+    completed = subprocess.run(command, cwd=REPO_DIR, check=False)
     if completed.returncode != 0:
         sys.exit(f"{module} failed with exit code {completed.returncode}.")
     result: dict[str, Any] = json.loads(json_out.read_text(encoding="utf-8"))

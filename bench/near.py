@@ -31,6 +31,7 @@ SEED = 20250101
 SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
 QUERY_POINTS = 300
+PASSES = 3
 RADIUS_M = 500
 PAGE = 20
 TWO_YEARS = datetime.timedelta(days=730)
@@ -332,38 +333,49 @@ def baseline_page(lat: float, lon: float) -> list[Any]:
     return list(without_cells(lat, lon, RADIUS_M)[:PAGE])
 
 
-def time_queries(
-    query: Callable[[float, float], list[Any]], points: list[tuple[float, float]], label: str
-) -> tuple[list[float], list[list[int]]]:
-    timings: list[float] = []
-    pages: list[list[int]] = []
-    for lat, lon in tqdm(points, desc=label, unit=" queries", leave=False):
-        started = time.perf_counter()
-        page = query(lat, lon)
-        timings.append((time.perf_counter() - started) * 1000)
-        pages.append([report.pk for report in page])
-    return timings, pages
+def timed(
+    query: Callable[[float, float], list[Any]], lat: float, lon: float
+) -> tuple[float, list[int]]:
+    started = time.perf_counter()
+    page = query(lat, lon)
+    return (time.perf_counter() - started) * 1000, [report.pk for report in page]
 
 
 def measure(points: list[tuple[float, float]], size: int) -> dict[str, Any]:
+    """Both queries for every point, PASSES times, taking turns at going first, so that
+    whatever else the machine is doing weighs on near() and the baseline alike."""
     from django.db import connection
 
     from torget.reports.models import Report
 
-    vendor = connection.vendor
     for lat, lon in points[:30]:  # warm caches and connections for both queries alike
         near_page(lat, lon)
         baseline_page(lat, lon)
-    near_ms, near_pages = time_queries(near_page, points, f"near[{vendor}] {size:,}: near()")
-    base_ms, base_pages = time_queries(baseline_page, points, f"near[{vendor}] {size:,}: baseline")
-    assert near_pages == base_pages, "near() and the baseline disagree about the first page"
+    near_ms: list[float] = []
+    base_ms: list[float] = []
+    pages: list[int] = []
+    label = f"near[{connection.vendor}] {size:,}: querying"
+    with tqdm(total=PASSES * len(points), desc=label, unit=" points", leave=False) as bar:
+        for n in range(PASSES):
+            for i, (lat, lon) in enumerate(points):
+                if (i + n) % 2:
+                    base_time, base_page = timed(baseline_page, lat, lon)
+                    near_time, near_page_ids = timed(near_page, lat, lon)
+                else:
+                    near_time, near_page_ids = timed(near_page, lat, lon)
+                    base_time, base_page = timed(baseline_page, lat, lon)
+                assert near_page_ids == base_page, f"near() and the baseline differ at {lat}, {lon}"
+                near_ms.append(near_time)
+                base_ms.append(base_time)
+                pages.append(len(near_page_ids))
+                bar.update()
     matches = [Report.objects.near(lat, lon, RADIUS_M).count() for lat, lon in points]
     return {
         "reports": size,
         "near": {"median_ms": median(near_ms), "p95_ms": p95(near_ms)},
         "baseline": {"median_ms": median(base_ms), "p95_ms": p95(base_ms)},
         "ratio": ratio(median(base_ms), median(near_ms)),
-        "rows_avg": sum(len(page) for page in near_pages) / len(near_pages),
+        "rows_avg": sum(pages) / len(pages),
         "matches_avg": sum(matches) / len(matches),
     }
 

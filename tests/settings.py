@@ -5,11 +5,12 @@ suite on SQLite and on PostgreSQL.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("TORGET_SECRET_KEY", "test-suite-secret-key-not-for-production")
 os.environ.setdefault("TORGET_EMAIL_URL", "memory:")
 
-from torget.settings import *  # noqa: E402,F403
+from torget.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -18,3 +19,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# An empty, existing directory, so whitenoise has nothing to warn about.
+STATIC_ROOT = tempfile.mkdtemp(prefix="torget-static-")

@@ -28,7 +28,11 @@ def torget_subcommands():
 
 
 def test_the_scan_finds_the_settings_it_should():
-    assert {"TORGET_SECRET_KEY", "TORGET_DATABASE_URL", "TORGET_GEOCODER"} <= settings_read_by_the_code()
+    assert {
+        "TORGET_SECRET_KEY",
+        "TORGET_DATABASE_URL",
+        "TORGET_GEOCODER",
+    } <= settings_read_by_the_code()
 
 
 @pytest.mark.parametrize("name", sorted(settings_read_by_the_code()))

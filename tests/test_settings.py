@@ -1,6 +1,7 @@
 """Settings from TORGET_* variables, checked in fresh processes as production would read them."""
 
 import os
+from pathlib import Path
 import subprocess
 import sys
 
@@ -54,14 +55,16 @@ def test_the_default_database_is_sqlite_in_wal_mode_with_immediate_transactions(
 
 
 def test_a_postgres_url_selects_postgresql():
-    config = database_from_url("postgres://torget:secret@db.example:5433/torget", default_sqlite=None)
+    config = database_from_url(
+        "postgres://torget:secret@db.example:5433/torget", default_sqlite=None
+    )
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.example", 5433, "torget")
 
 
 def test_an_unknown_database_url_is_refused():
     with pytest.raises(ImproperlyConfigured, match="TORGET_DATABASE_URL must start with"):
-        database_from_url("mysql://x@y/z", default_sqlite=None)
+        database_from_url("mysql://x@y/z", default_sqlite=Path("unused"))
 
 
 def test_an_smtp_url_gives_host_port_credentials_and_tls():

@@ -25,10 +25,11 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
             "TORGET_SECRET_KEY is not set. In production it must be a long random string, "
-            "for example the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+            "for example the output of: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'. "
             "For local development, set TORGET_DEBUG=1 instead."
         )
-    SECRET_KEY = "insecure-development-key-only-used-when-TORGET_DEBUG-is-on"
+    SECRET_KEY = "insecure-development-key-only-used-when-TORGET_DEBUG-is-on"  # noqa: S105
 
 BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def kongsvinger():
-    return Body.objects.create(name="Kongsvinger kommune", slug="kongsvinger", kind=BodyKind.KOMMUNE)
+    return Body.objects.create(
+        name="Kongsvinger kommune", slug="kongsvinger", kind=BodyKind.KOMMUNE
+    )
 
 
 def test_the_user_list_loads_for_a_superuser(admin_client, citizen):

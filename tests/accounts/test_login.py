@@ -2,11 +2,13 @@
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 
 from torget.accounts.tokens import login_link_tokens
@@ -37,7 +39,7 @@ def logged_in_user_id(client: Client) -> int | None:
     return int(user_id) if user_id else None
 
 
-def request_link(client: Client, email: str, **extra: str):
+def request_link(client: Client, email: str, **extra: Any):
     return client.post(LINK_REQUEST, {"email": email}, **extra)
 
 
@@ -49,7 +51,9 @@ def without_csrf_tokens(html: str) -> str:
 def sent_link_path() -> str:
     """The path of the link in the one e-mail sent, checked to be absolute on BASE_URL."""
     assert len(mail.outbox) == 1
-    url = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
+    link = re.search(r"https?://\S+", str(mail.outbox[0].body))
+    assert link is not None
+    url = link.group(0)
     assert url.startswith(settings.BASE_URL + LINK_REQUEST)
     return url.removeprefix(settings.BASE_URL)
 
@@ -119,10 +123,12 @@ def test_it_sends_one_login_link_with_an_absolute_url_to_a_known_address(client,
     assert response.status_code == 200
     assert "Check your inbox" in response.text
     message = mail.outbox[0]
+    assert isinstance(message, EmailMultiAlternatives)
     assert message.to == ["kari@example.org"]
     path = sent_link_path()
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"
+    assert isinstance(html, str)
     assert f'href="{settings.BASE_URL}{path}"' in html
 
 

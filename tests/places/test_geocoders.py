@@ -19,6 +19,7 @@ import pytest
 import shapely
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from tests.conftest import KOMMUNER_2024, KONGSVINGER_CENTRE, KONGSVINGER_GEOJSON, POSTCODES_2026
 from torget.places.geocoders import (
@@ -211,6 +212,14 @@ class FakeApiHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+@pytest.fixture(autouse=True)
+def english(settings) -> Iterator[None]:
+    """Messages are compared in English, the source language, whatever catalogues exist."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -666,6 +675,15 @@ def test_the_geocode_view_answers_200_with_a_notice_when_falling_back(
         "results": [{"label": "2211 Kongsvinger", "lat": lat, "lon": lon}],
         "notice": SEARCH_NOTICE,
     }
+
+
+def test_the_geocode_view_gives_the_notice_in_the_users_language(client, fake_api, kongsvinger):
+    """The notice is translated per request, not once at import."""
+    fake_api.behaviour = "fail"
+    with translation.override("nb"):
+        in_bokmal = translation.gettext(SEARCH_NOTICE)
+    response = client.get("/geocode", {"q": "2211"}, headers={"accept-language": "nb"})
+    assert response.json()["notice"] == in_bokmal
 
 
 @pytest.mark.django_db

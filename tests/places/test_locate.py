@@ -66,8 +66,15 @@ def test_the_command_line_prints_areas_and_exits_with_status_1_outside_them(tmp_
 
     assert torget("migrate", "--verbosity", "0").returncode == 0
     imported = torget(
-        "import-areas", str(KONGSVINGER_GEOJSON), "--kind", "kommune",
-        "--code-field", "kommunenummer", "--name-field", "kommunenavn", "--commit",
+        "import-areas",
+        str(KONGSVINGER_GEOJSON),
+        "--kind",
+        "kommune",
+        "--code-field",
+        "kommunenummer",
+        "--name-field",
+        "kommunenavn",
+        "--commit",
     )
     assert imported.returncode == 0, imported.stderr
 

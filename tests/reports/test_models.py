@@ -47,8 +47,13 @@ def category(db):
 def make_report(category, citizen):
     def make(lat=60.1905, lon=11.9977, state=State.OPEN, **fields):
         return Report.objects.create(
-            lat=lat, lon=lon, category=category, reporter=citizen, title="Lyset er gått",
-            state=state, **fields,
+            lat=lat,
+            lon=lon,
+            category=category,
+            reporter=citizen,
+            title="Lyset er gått",
+            state=state,
+            **fields,
         )
 
     return make
@@ -193,7 +198,9 @@ def test_saving_a_moved_report_moves_its_cell(make_report):
     assert report.cell == geo.cell_key(59.9127, 10.7461)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     lat=st.floats(min_value=58.0, max_value=70.5),
     lon=st.floats(min_value=5.0, max_value=30.0),
@@ -204,14 +211,25 @@ def test_near_agrees_with_a_brute_force_haversine_search(category, citizen, lat,
     """The fixtures hold one body and one citizen, shared safely by every example."""
     rng = random.Random(seed)
     Report.objects.all().delete()
-    points = [destination(lat, lon, rng.uniform(0, 2 * metres), rng.uniform(0, 360)) for _ in range(40)]
+    points = [
+        destination(lat, lon, rng.uniform(0, 2 * metres), rng.uniform(0, 360)) for _ in range(40)
+    ]
     Report.objects.bulk_create(
-        Report(lat=a, lon=b, cell=geo.cell_key(a, b), category=category, reporter=citizen,
-               title="x", state=State.OPEN)
+        Report(
+            lat=a,
+            lon=b,
+            cell=geo.cell_key(a, b),
+            category=category,
+            reporter=citizen,
+            title="x",
+            state=State.OPEN,
+        )
         for a, b in points
     )
     expected = {(a, b) for a, b in points if haversine(lat, lon, a, b) <= metres * 0.995}
-    borderline = {(a, b) for a, b in points if abs(haversine(lat, lon, a, b) - metres) < metres * 0.005}
+    borderline = {
+        (a, b) for a, b in points if abs(haversine(lat, lon, a, b) - metres) < metres * 0.005
+    }
     found = set(Report.objects.near(lat, lon, metres).values_list("lat", "lon"))
     assert expected <= found
     assert found - expected <= borderline

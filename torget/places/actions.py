@@ -70,7 +70,9 @@ def apply_area_import(
     `valid_from` (default today) and opens a new one that keeps the old one's bodies."""
     start = valid_from or timezone.localdate()
     for feature in plan.created:
-        area = new_area(feature, plan.kind, valid_from or Area._meta.get_field("valid_from").default)
+        area = new_area(
+            feature, plan.kind, valid_from or Area._meta.get_field("valid_from").default
+        )
         if create_bodies:
             ensure_body_for(area)
     for area, feature in plan.renamed:
@@ -112,8 +114,6 @@ def ensure_body_for(area: Area) -> Body | None:
     if Body.objects.filter(slug=slug).exists():
         # Two Herøys and two Vålers: the second one is told apart by its code.
         slug = f"{slug}-{area.code}"
-    body = Body.objects.create(
-        name=name, slug=slug, kind=BODY_KIND_FOR_AREA[AreaKind(area.kind)]
-    )
+    body = Body.objects.create(name=name, slug=slug, kind=BODY_KIND_FOR_AREA[AreaKind(area.kind)])
     body.areas.add(area)
     return body

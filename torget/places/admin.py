@@ -11,7 +11,16 @@ class AreaAdmin(admin.ModelAdmin[Area]):
     list_filter = ["kind", "valid_to"]
     search_fields = ["name", "code"]
     readonly_fields = ["bounds", "vertex_count", "updated_at"]
-    fields = ["name", "kind", "code", "valid_from", "valid_to", "bounds", "vertex_count", "updated_at"]
+    fields = [
+        "name",
+        "kind",
+        "code",
+        "valid_from",
+        "valid_to",
+        "bounds",
+        "vertex_count",
+        "updated_at",
+    ]
 
     @admin.display(description=_("bounds (W, S, E, N)"))
     def bounds(self, area: Area) -> str:

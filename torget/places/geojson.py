@@ -71,7 +71,11 @@ def read_area_features(
 ) -> Iterator[AreaFeature]:
     for index, feature in enumerate(features, start=1):
         yield read_area_feature(
-            index, feature, code_field=code_field, name_field=name_field, reject_invalid=reject_invalid
+            index,
+            feature,
+            code_field=code_field,
+            name_field=name_field,
+            reject_invalid=reject_invalid,
         )
 
 
@@ -104,7 +108,7 @@ def read_area_feature(
 
 def checked_geometry(area: AreaFeature, raw: object, *, reject_invalid: bool) -> BaseGeometry:
     try:
-        geometry = shape(raw)  # type: ignore[arg-type]
+        geometry = shape(raw)
     except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException) as error:
         raise AreaFileError(f"{area.label}: the geometry cannot be read ({error}).") from None
     if not isinstance(geometry, Polygon | MultiPolygon) or geometry.is_empty:

@@ -219,7 +219,9 @@ class Report(models.Model):
         if by.pk != self.reporter_id:
             raise InvalidTransition("Only the reporter can reopen a report.")
         if self.state not in FIXED_STATES | CLOSED_STATES:
-            raise InvalidTransition(f"Only a fixed or closed report can be reopened, not {self.state}.")
+            raise InvalidTransition(
+                f"Only a fixed or closed report can be reopened, not {self.state}."
+            )
         self.state = State.OPEN
         self.fixed = None
         self.closed = None
@@ -283,9 +285,7 @@ class Update(models.Model):
         help_text=_("Set when staff answer for a body; shown as the body's badge."),
     )
     text = models.TextField(_("text"), blank=True)
-    new_state = models.CharField(
-        _("new state"), max_length=20, choices=State.choices, blank=True
-    )
+    new_state = models.CharField(_("new state"), max_length=20, choices=State.choices, blank=True)
     show_name = models.BooleanField(_("show my name publicly"), default=False)
     hidden = models.BooleanField(_("hidden by a moderator"), default=False)
     created = models.DateTimeField(_("created"), default=timezone.now)
@@ -324,11 +324,11 @@ class Photo(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 class Support(models.Model):
-    """"I have this problem too": one per person and report, instead of a duplicate report."""
+    """ "I have this problem too": one per person and report, instead of a duplicate report."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="supports")
     user = models.ForeignKey(

@@ -84,4 +84,6 @@ class Command(BaseCommand):
                 f"are left as they are: {codes}{more}"
             )
         if not committed:
-            self.stdout.write(self.style.NOTICE("Dry run: nothing written. Add --commit to import."))
+            self.stdout.write(
+                self.style.NOTICE("Dry run: nothing written. Add --commit to import.")
+            )

@@ -20,7 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         lat, lon = options["lat"], options["lon"]
         if not is_valid_position(lat, lon):
-            raise CommandError(f"{lat}, {lon} is not a position: latitude is -90..90, longitude -180..180.")
+            raise CommandError(
+                f"{lat}, {lon} is not a position: latitude is -90..90, longitude -180..180."
+            )
         areas = list(Area.objects.covering(lat, lon).order_by("kind", "code"))
         if not areas:
             raise CommandError(f"{lat}, {lon} is outside any area.")

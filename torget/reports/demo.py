@@ -1,0 +1,1050 @@
+"""The demo: Kongsvinger, its neighbours and Innlandet, with bodies, categories, accounts and
+about 300 reports in every state, so that `make demo` shows a lived-in site.
+
+Everything is loaded in one transaction, so a demo is either fully there or not at all; the
+administrator account therefore marks a loaded demo. The reports come from a fixed random seed:
+two loads on the same day give the same reports, dated relative to the moment of loading.
+"""
+
+import datetime
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+from typing import TextIO
+
+import shapely
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command, get_commands
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from shapely.geometry import Point, Polygon
+from shapely.geometry.base import BaseGeometry
+from tqdm import tqdm
+
+import torget
+from torget.accounts.models import Membership, Role, User
+from torget.lib.geo import cell_key
+from torget.places.actions import apply_area_import, ensure_body_for, plan_area_import
+from torget.places.geojson import AreaFeature, load_source, parse_features, polygonal_part
+from torget.places.geojson import read_area_features
+from torget.places.lookup import area_index, forget_area_index
+from torget.places.models import Area, AreaKind, Body, BodyKind, Language, Postcode
+from torget.reports.models import (
+    CLOSED_STATES,
+    FIXED_STATES,
+    OPEN_STATES,
+    PUBLIC_STATES,
+    Category,
+    Report,
+    State,
+    Support,
+    Update,
+)
+
+Say = Callable[[str], None]
+
+CENTRE_CODE = "3401"
+FYLKE_CODE = "34"
+FYLKE_NAME = "Innlandet"
+# Simplified polygons leave slivers between neighbours; half a kilometre closes them.
+NEIGHBOUR_BUFFER_DEGREES = 0.005
+REPORT_COUNT = 300
+SEED = 3401
+HISTORY_DAYS = 182
+UNCONFIRMED_WITHIN_DAYS = 3
+CONFIRMED_WITHIN = datetime.timedelta(hours=2)
+HANDLED_WITHIN = datetime.timedelta(days=45)
+FYLKE_CATEGORY_SHARE = 0.08
+SHOW_NAME_SHARE = 0.15
+COMMENTED_SHARE = 0.3
+SUPPORTED_SHARE = 0.25
+FIXED_BY_REPORTER_SHARE = 0.3
+TOWN_SPREAD_DEGREES = (0.025, 0.05)  # (lat, lon): about 3 km around the town centre
+
+
+def shared_data_file(name: str) -> Path:
+    """The shared data directory sits beside the checkout: <repo>/../shared/data/."""
+    return Path(torget.__file__).resolve().parents[2] / "shared" / "data" / name
+
+
+def default_areas_path() -> Path:
+    return shared_data_file("kommuner-2024.geojson")
+
+
+def default_postcodes_path() -> Path:
+    return shared_data_file("postnummer-2026.json")
+
+
+# -- Geography ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoKommune:
+    code: str
+    name: str
+    town: tuple[float, float]  # (lat, lon) of the main town, where most reports are
+    domain: str
+    # "lon lat, lon lat, ...": traced coarsely (to about 2 km) from Kartverket's boundaries
+    # (© Kartverket, CC BY 4.0). Used only when the official file is missing.
+    outline: str
+    # Every one of these has bokmål or a neutral språkvedtak, so they all write bokmål.
+    language: str = Language.BOKMAL
+
+
+# fmt: off
+DEMO_KOMMUNER = (
+    DemoKommune(
+        "3401", "Kongsvinger", (60.1905, 11.9977), "kongsvinger.kommune.no",
+        "11.83 60.35, 11.94 60.26, 11.88 60.20, 11.92 60.09, 12.25 60.13, 12.24 60.07, "
+        "12.36 59.98, 12.54 60.19, 12.43 60.37, 12.26 60.39, 12.29 60.35, 12.23 60.31, "
+        "12.06 60.37",
+    ),
+    DemoKommune(
+        "3416", "Eidskog", (59.9850, 12.1200), "eidskog.kommune.no",
+        "11.84 59.84, 11.99 59.90, 12.17 59.89, 12.36 59.98, 12.24 60.07, 12.25 60.13, "
+        "11.92 60.09, 11.83 60.07, 11.79 59.96",
+    ),
+    DemoKommune(
+        "3415", "Sør-Odal", (60.2550, 11.6800), "sor-odal.kommune.no",
+        "11.52 60.30, 11.60 60.27, 11.56 60.18, 11.66 60.12, 11.79 60.05, 11.91 60.07, "
+        "11.88 60.20, 11.94 60.26, 11.83 60.35, 11.61 60.37, 11.62 60.31",
+    ),
+    DemoKommune(
+        "3414", "Nord-Odal", (60.3900, 11.5600), "nord-odal.kommune.no",
+        "11.34 60.46, 11.52 60.30, 11.62 60.31, 11.61 60.37, 11.81 60.36, 11.84 60.43, "
+        "11.62 60.58, 11.54 60.57, 11.55 60.52, 11.35 60.52",
+    ),
+    DemoKommune(
+        "3417", "Grue", (60.4600, 12.0500), "grue.kommune.no",
+        "11.81 60.36, 12.06 60.37, 12.23 60.31, 12.29 60.35, 12.26 60.39, 12.31 60.40, "
+        "12.43 60.37, 12.51 60.28, 12.61 60.41, 12.61 60.51, 12.06 60.55, 12.05 60.51, "
+        "11.80 60.49",
+    ),
+    DemoKommune(
+        "3418", "Åsnes", (60.6140, 12.0130), "asnes.kommune.no",
+        "11.65 60.57, 11.76 60.47, 12.05 60.51, 12.06 60.55, 12.60 60.53, 12.34 60.84, "
+        "12.17 60.89, 12.20 60.84, 11.91 60.70, 11.92 60.62",
+    ),
+)
+# fmt: on
+DEMO_KOMMUNER_BY_CODE = {kommune.code: kommune for kommune in DEMO_KOMMUNER}
+FYLKE_DOMAIN = "innlandetfylke.no"
+
+
+@dataclass
+class Geography:
+    kommuner: list[AreaFeature]
+    fylke: AreaFeature
+    description: str
+
+
+def official_geography(path: Path) -> Geography:
+    features = list(
+        read_area_features(
+            parse_features(load_source(str(path)), str(path)),
+            code_field="kommunenummer",
+            name_field="kommunenavn",
+        )
+    )
+    in_fylke = [feature.geometry for feature in features if feature.code.startswith(FYLKE_CODE)]
+    fylke = AreaFeature(0, FYLKE_CODE, FYLKE_NAME, polygonal_part(shapely.union_all(in_fylke)))
+    return Geography(
+        kommuner=neighbourhood(features, CENTRE_CODE),
+        fylke=fylke,
+        description=(
+            f"Using official boundaries from {path}. The {FYLKE_NAME} county polygon is "
+            "derived from its municipalities (the union of every kommune numbered 34xx)."
+        ),
+    )
+
+
+def neighbourhood(features: list[AreaFeature], code: str) -> list[AreaFeature]:
+    """The kommune with `code` and every kommune whose boundary touches it."""
+    centre = next(feature for feature in features if feature.code == code)
+    reach = centre.geometry.buffer(NEIGHBOUR_BUFFER_DEGREES)
+    return [feature for feature in features if feature.geometry.intersects(reach)]
+
+
+def hand_drawn_geography(missing: Path) -> Geography:
+    kommuner: list[AreaFeature] = []
+    drawn: BaseGeometry = Polygon()
+    for index, kommune in enumerate(DEMO_KOMMUNER, start=1):
+        # Coarse outlines of neighbours overlap a little; the first one drawn keeps the overlap.
+        outline = polygonal_part(shapely.from_wkt(f"POLYGON (({kommune.outline}))").difference(drawn))
+        kommuner.append(AreaFeature(index, kommune.code, kommune.name, outline))
+        drawn = drawn.union(outline)
+    fylke = AreaFeature(0, FYLKE_CODE, FYLKE_NAME, polygonal_part(drawn))
+    return Geography(
+        kommuner=kommuner,
+        fylke=fylke,
+        description=(
+            f"No boundary file at {missing}. Using a coarse demo geography drawn by hand, "
+            f"not official boundaries. The {FYLKE_NAME} county polygon is derived from these "
+            f"{len(kommuner)} municipalities."
+        ),
+    )
+
+
+def choose_geography(path: Path) -> Geography:
+    """The official geography when the file is there, else the hand-drawn one."""
+    return official_geography(path) if path.is_file() else hand_drawn_geography(path)
+
+
+def load_areas(geography: Geography) -> tuple[list[Area], Area]:
+    for kind, features in (
+        (AreaKind.KOMMUNE, geography.kommuner),
+        (AreaKind.FYLKE, [geography.fylke]),
+    ):
+        apply_area_import(plan_area_import(features, kind=kind), create_bodies=True)
+    codes = [feature.code for feature in geography.kommuner]
+    kommuner = list(Area.objects.current().filter(kind=AreaKind.KOMMUNE, code__in=codes))
+    fylke = Area.objects.current().get(kind=AreaKind.FYLKE, code=FYLKE_CODE)
+    return kommuner, fylke
+
+
+# -- Bodies and categories ---------------------------------------------------------------------
+
+
+def body_for(area: Area) -> Body:
+    """The area's body, with demo contact details. An area imported earlier may have none."""
+    body = area.bodies.first() or ensure_body_for(area)
+    assert body is not None
+    demo = DEMO_KOMMUNER_BY_CODE.get(area.code) if area.kind == AreaKind.KOMMUNE else None
+    domain = demo.domain if demo else FYLKE_DOMAIN if area.kind == AreaKind.FYLKE else ""
+    if domain:
+        body.email = f"postmottak@{domain}"
+        body.website = f"https://www.{domain}"
+    body.language = demo.language if demo else Language.BOKMAL
+    body.save(update_fields=["email", "website", "language"])
+    return body
+
+
+GROUPS = {
+    "roads": ("Veg og trafikk", "Veg og trafikk", "Roads and traffic"),
+    "environment": ("Miljø", "Miljø", "Environment"),
+    "water": ("Vann og avløp", "Vatn og avløp", "Water and sewage"),
+    "parks": ("Park og friluft", "Park og friluft", "Parks and outdoors"),
+}
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    slug: str
+    nb: str
+    nn: str
+    en: str
+    group: str
+    months: frozenset[int] = frozenset(range(1, 13))  # when people report it
+
+
+WINTER = frozenset({11, 12, 1, 2, 3, 4})
+KOMMUNE_CATEGORIES = (
+    CategorySpec("hull-i-vegen", "Hull i vegen", "Hol i vegen", "Pothole", "roads"),
+    CategorySpec("gatelys", "Gatelys", "Gatelys", "Street light", "roads"),
+    CategorySpec(
+        "soppel-og-forsopling",
+        "Søppel og forsøpling",
+        "Søppel og forsøpling",
+        "Rubbish and littering",
+        "environment",
+    ),
+    CategorySpec("vann-og-avlop", "Vann og avløp", "Vatn og avløp", "Water and sewage", "water"),
+    CategorySpec(
+        "broyting-og-stroing",
+        "Brøyting og strøing",
+        "Brøyting og strøing",
+        "Snow clearing and gritting",
+        "roads",
+        WINTER,
+    ),
+    CategorySpec("grafitti", "Grafitti", "Grafitti", "Graffiti", "environment"),
+    CategorySpec("skilt", "Skilt", "Skilt", "Signs", "roads"),
+    CategorySpec(
+        "park-og-lekeplass",
+        "Park og lekeplass",
+        "Park og leikeplass",
+        "Parks and playgrounds",
+        "parks",
+    ),
+)
+FYLKE_CATEGORIES = (
+    CategorySpec(
+        "hull-i-fylkesvegen",
+        "Hull i fylkesvegen",
+        "Hol i fylkesvegen",
+        "Pothole on a county road",
+        "roads",
+    ),
+)
+CATEGORY_SPECS = {spec.slug: spec for spec in KOMMUNE_CATEGORIES + FYLKE_CATEGORIES}
+
+
+def create_categories(body: Body, specs: Sequence[CategorySpec]) -> list[Category]:
+    categories = []
+    for spec in specs:
+        group_nb, group_nn, group_en = GROUPS[spec.group]
+        category, _ = Category.objects.update_or_create(
+            body=body,
+            slug=spec.slug,
+            defaults={
+                "name_nb": spec.nb,
+                "name_nn": spec.nn,
+                "name_en": spec.en,
+                "group_nb": group_nb,
+                "group_nn": group_nn,
+                "group_en": group_en,
+            },
+        )
+        categories.append(category)
+    return categories
+
+
+# -- Accounts ----------------------------------------------------------------------------------
+
+ADMINISTRATOR = "administrator"
+CITIZEN = "citizen"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    password: str
+    role: str  # ADMINISTRATOR, CITIZEN or a membership Role
+    area_code: str = ""  # the kommune or fylke whose body a staff member acts for
+
+
+# Shared per role and printed at the end: these are demo accounts on a demo site.
+ADMIN_PASSWORD = "demo-admin"
+STAFF_PASSWORD = "demo-staff"
+CITIZEN_PASSWORD = "demo-citizen"
+ADMIN_EMAIL = "admin@torget.example"
+
+ACCOUNTS = (
+    DemoAccount(ADMIN_EMAIL, "Administrator", ADMIN_PASSWORD, ADMINISTRATOR),
+    DemoAccount(
+        "saksbehandler@kongsvinger.example", "Siri Haugen", STAFF_PASSWORD, Role.HANDLER, "3401"
+    ),
+    DemoAccount("leder@kongsvinger.example", "Tor Bakken", STAFF_PASSWORD, Role.MANAGER, "3401"),
+    DemoAccount("saksbehandler@eidskog.example", "Nina Berg", STAFF_PASSWORD, Role.HANDLER, "3416"),
+    DemoAccount(
+        "saksbehandler@sor-odal.example", "Arne Moen", STAFF_PASSWORD, Role.HANDLER, "3415"
+    ),
+    DemoAccount(
+        "saksbehandler@nord-odal.example", "Liv Strand", STAFF_PASSWORD, Role.HANDLER, "3414"
+    ),
+    DemoAccount("saksbehandler@grue.example", "Jon Lie", STAFF_PASSWORD, Role.HANDLER, "3417"),
+    DemoAccount("saksbehandler@asnes.example", "Eva Dahl", STAFF_PASSWORD, Role.HANDLER, "3418"),
+    DemoAccount("saksbehandler@innlandet.example", "Knut Vik", STAFF_PASSWORD, Role.HANDLER, "34"),
+    DemoAccount("kari@example.org", "Kari Nordmann", CITIZEN_PASSWORD, CITIZEN),
+    DemoAccount("ola@example.org", "Ola Nordmann", CITIZEN_PASSWORD, CITIZEN),
+    DemoAccount("ingrid@example.org", "Ingrid Hansen", CITIZEN_PASSWORD, CITIZEN),
+    DemoAccount("per@example.org", "Per Johansen", CITIZEN_PASSWORD, CITIZEN),
+)
+ROLE_LABELS = {ADMINISTRATOR: "Administrator", CITIZEN: "Citizen", **dict(Role.choices)}
+
+
+def create_accounts(bodies_by_code: dict[str, Body]) -> list[User]:
+    """The accounts whose body is loaded (or that need none), with their memberships."""
+    # PBKDF2 takes most of a second per hash, so each distinct password is hashed once.
+    hashes: dict[str, str] = {}
+    users = []
+    for account in ACCOUNTS:
+        body = bodies_by_code.get(account.area_code)
+        if account.area_code and body is None:
+            continue
+        user = create_account(account, hashes)
+        if body is not None:
+            Membership.objects.get_or_create(user=user, body=body, defaults={"role": account.role})
+        users.append(user)
+    return users
+
+
+def create_account(account: DemoAccount, hashes: dict[str, str]) -> User:
+    if account.password not in hashes:
+        hashes[account.password] = make_password(account.password)
+    is_admin = account.role == ADMINISTRATOR
+    user, _ = User.objects.update_or_create(
+        email=account.email,
+        defaults={
+            "name": account.name,
+            "password": hashes[account.password],
+            "email_verified": True,
+            "is_staff": is_admin,
+            "is_superuser": is_admin,
+        },
+    )
+    return user
+
+
+def accounts_table() -> str:
+    loaded = set(
+        User.objects.filter(email__in=[a.email for a in ACCOUNTS]).values_list("email", flat=True)
+    )
+    bodies = body_names_by_area_code()
+    rows = [("E-mail", "Password", "Role")] + [
+        (account.email, account.password, role_label(account, bodies))
+        for account in ACCOUNTS
+        if account.email in loaded
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(2)]
+    lines = [f"  {row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}" for row in rows]
+    return "Demo accounts (demo passwords, for this demo only):\n" + "\n".join(lines)
+
+
+def role_label(account: DemoAccount, bodies: dict[str, str]) -> str:
+    label = ROLE_LABELS[account.role]
+    return f"{label}, {bodies[account.area_code]}" if account.area_code in bodies else label
+
+
+def body_names_by_area_code() -> dict[str, str]:
+    codes = {account.area_code for account in ACCOUNTS if account.area_code}
+    rows = Body.objects.filter(areas__code__in=codes).values_list("areas__code", "name")
+    return dict(rows)
+
+
+# -- Reports -----------------------------------------------------------------------------------
+
+STREETS = {"3401": ("Storgata", "Brugata", "Glommengata", "Markensvegen", "Parkvegen")}
+DEFAULT_STREETS = ("Kirkevegen", "Skolevegen", "Stasjonsvegen", "Sentrumsvegen", "Idrettsvegen")
+
+# (title, detail) as citizens write them; {street} is filled in. Most write bokmål, some nynorsk.
+REPORT_TEXTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "hull-i-vegen": (
+        (
+            "Dypt hull i {street}",
+            "Stort hull i asfalten i {street}, like ved gangfeltet. Det er "
+            "minst ti centimeter dypt og fylles med vann når det regner. Farlig for syklister.",
+        ),
+        (
+            "Hull i vegen ved bussholdeplassen i {street}",
+            "Flere hull i kjørebanen der bussen "
+            "stopper. Bilene svinger ut i motgående felt for å komme unna.",
+        ),
+        (
+            "Asfalten har sprukket opp i {street}",
+            "Asfalten har løsnet i en lang stripe langs "
+            "fortauskanten, og det ligger løs grus i vegbanen.",
+        ),
+        (
+            "Kumlokk ligger for lavt i {street}",
+            "Kumlokket midt i vegen ligger godt under "
+            "asfalten. Det smeller hver gang en bil kjører over.",
+        ),
+        (
+            "Hol i vegen i {street}",
+            "Det er eit djupt hol i vegen like ved krysset. Eg heldt på "
+            "å miste kontrollen på sykkelen i går kveld.",
+        ),
+    ),
+    "gatelys": (
+        (
+            "Gatelyset virker ikke i {street}",
+            "Tre lyktestolper på rad er mørke. Det er helt mørkt på gangvegen om kvelden.",
+        ),
+        ("Gatelyset blinker i {street}", "Lyset ved innkjørselen blinker av og på hele natta."),
+        (
+            "Lyktestolpe skadet i {street}",
+            "En lyktestolpe heller kraftig etter at en bil har "
+            "kjørt på den. Den ser ut som den kan velte.",
+        ),
+        (
+            "Gatelyset står på hele dagen i {street}",
+            "Lysene langs {street} lyser også midt på dagen. Noe må være galt med styringen.",
+        ),
+        (
+            "Mørkt ved fotgjengerovergangen i {street}",
+            "Ingen av lysene ved overgangen virker. Barna går her i mørket på veg til skolen.",
+        ),
+    ),
+    "soppel-og-forsopling": (
+        (
+            "Søppel dumpet i {street}",
+            "Noen har satt igjen flere svarte sekker og en gammel madrass ved skogkanten.",
+        ),
+        (
+            "Full søppelkasse i {street}",
+            "Søppelkassen ved benken er full, og måkene har dratt søppel utover hele plassen.",
+        ),
+        (
+            "Forsøpling ved returpunktet i {street}",
+            "Det står pappesker og flasker rundt glassiglooen. Det har stått slik i over en uke.",
+        ),
+        (
+            "Bilvrak hensatt i {street}",
+            "En bil uten skilter har stått her i flere måneder. Den ruster, og ei rute er knust.",
+        ),
+        (
+            "Hundeposar i grøfta langs {street}",
+            "Mange hundeposar er slengde i grøfta langs "
+            "turvegen. Kan de setje opp ei søppelkasse her?",
+        ),
+    ),
+    "vann-og-avlop": (
+        (
+            "Vannlekkasje i {street}",
+            "Det renner vann opp gjennom asfalten og danner en stor dam. "
+            "Det har pågått i to dager.",
+        ),
+        (
+            "Tett sluk i {street}",
+            "Slukene langs fortauet er tette av løv, og det blir store dammer når det regner.",
+        ),
+        (
+            "Kloakklukt i {street}",
+            "Det lukter sterkt kloakk fra kummen ved lekeplassen, særlig om kvelden.",
+        ),
+        (
+            "Kumlokk mangler i {street}",
+            "Lokket på en kum i grøftekanten er borte. Hullet står "
+            "åpent og er farlig for barn og dyr.",
+        ),
+        (
+            "Brunt vann fra springen i {street}",
+            "Vannet i springen har vært brunt siden i går. Naboene har det samme.",
+        ),
+    ),
+    "broyting-og-stroing": (
+        (
+            "Ikke brøytet i {street}",
+            "Det har ikke vært brøytet her siden snøfallet i går. Bilene står fast i bakken.",
+        ),
+        (
+            "Glatt fortau i {street}",
+            "Fortauet er blankis og ikke strødd. En eldre dame falt her i morges.",
+        ),
+        (
+            "Brøytekant sperrer innkjørsler i {street}",
+            "Brøytebilen har lagt en høy og hard kant foran alle innkjørslene.",
+        ),
+        (
+            "Snøhaug tar sikten i krysset i {street}",
+            "Snøhaugen i krysset er så høy at man ikke ser bilene som kommer.",
+        ),
+        (
+            "Busslomma i {street} er ikkje brøyta",
+            "Bussen kjem ikkje inn til haldeplassen, og folk må stå ute i vegen.",
+        ),
+    ),
+    "grafitti": (
+        (
+            "Grafitti i undergangen i {street}",
+            "Undergangen er tagget ned på begge sider, også med stygge ord.",
+        ),
+        ("Tagging på skolebygget i {street}", "Ny tagging på veggen mot skolegården etter helga."),
+        ("Grafitti på trafokiosken i {street}", "Trafokiosken ved krysset er full av tagging."),
+        ("Tagging på skilt i {street}", "Flere skilt er tagget over, så de knapt kan leses."),
+        ("Grafitti på busskuret i {street}", "Busskuret er tagget ned og glasset er tusjet over."),
+    ),
+    "skilt": (
+        ("Skilt har falt ned i {street}", "Vikepliktskiltet i krysset ligger i grøfta."),
+        (
+            "Gatenavnskilt mangler i {street}",
+            "Skiltet med gatenavnet er borte, og besøkende finner ikke fram.",
+        ),
+        (
+            "Skilt skjult av busker i {street}",
+            "Fartsgrenseskiltet er dekket av greiner og kan ikke ses fra vegen.",
+        ),
+        (
+            "Skjevt skilt i {street}",
+            "Skiltet ved fotgjengerovergangen står på skeive etter at en lastebil traff det.",
+        ),
+        (
+            "Uklart skilt ved innkjøringa til {street}",
+            "Skiltet seier gjennomkøyring forbode, men ikkje kven som har lov å køyre inn.",
+        ),
+    ),
+    "park-og-lekeplass": (
+        (
+            "Ødelagt huske på lekeplassen i {street}",
+            "Den ene husken har røket kjetting og henger skjevt. Den er farlig å bruke.",
+        ),
+        (
+            "Glasskår i sandkassa i {street}",
+            "Det ligger knust glass i sandkassa på lekeplassen. Småbarn leker her hver dag.",
+        ),
+        (
+            "Ødelagt benk i parken ved {street}",
+            "Benken ved dammen er knust og mangler flere planker.",
+        ),
+        (
+            "Gresset er ikke klipt i {street}",
+            "Gresset i parken er knehøyt, og det går ikke an å bruke plenen.",
+        ),
+        (
+            "Greiner over gangstien i {street}",
+            "Greinene henger så lavt at man må bøye seg, og syklister kan skade seg.",
+        ),
+    ),
+    "hull-i-fylkesvegen": (
+        (
+            "Store hull i fylkesvegen ved {street}",
+            "Fylkesvegen har mange dype hull på "
+            "strekningen forbi {street}. Flere har fått punktering.",
+        ),
+        (
+            "Dype spor i fylkesvegen ved {street}",
+            "Hjulsporene fylles med vann og gir fare for vannplaning.",
+        ),
+        (
+            "Vegkanten har rast ut ved {street}",
+            "Asfaltkanten på fylkesvegen har rast ut i "
+            "grøfta. Det er skummelt å møte tunge kjøretøy her.",
+        ),
+        (
+            "Hull i sykkelvegen langs fylkesvegen ved {street}",
+            "Flere hull i gang- og sykkelvegen langs fylkesvegen.",
+        ),
+        (
+            "Telehiv i fylkesvegen ved {street}",
+            "Vegen har store ujevnheter etter telehiv. Bilen tar nesten nedi.",
+        ),
+    ),
+}
+
+STAFF_ANSWERS: dict[str, tuple[str, ...]] = {
+    State.ACKNOWLEDGED: (
+        "Takk for meldingen. Vi har registrert saken og sendt den til driftsavdelingen.",
+        "Takk for at du sa fra. Saken er tatt imot og blir fulgt opp.",
+    ),
+    State.INVESTIGATING: (
+        "Vi undersøker saken og kommer tilbake når vi vet mer.",
+        "Driftsavdelingen ser på stedet i løpet av uka.",
+    ),
+    State.PLANNED: (
+        "Utbedringen er planlagt og blir gjort i løpet av de neste ukene.",
+        "Arbeidet er satt opp på driftsplanen for neste måned.",
+    ),
+    State.IN_PROGRESS: ("Arbeidet er i gang.", "Mannskapene er på stedet og utbedrer nå."),
+    State.FIXED: (
+        "Dette er nå utbedret. Takk for at du sa fra!",
+        "Saken er ordnet. Si gjerne fra igjen om problemet kommer tilbake.",
+    ),
+    State.NOT_RESPONSIBLE: (
+        "Dette er ikke vårt ansvar: vegen er privat. Vi har gitt beskjed til grunneieren.",
+        "Dette ligger utenfor vårt ansvarsområde. Meldingen er sendt videre til Statens vegvesen.",
+    ),
+    State.DUPLICATE: ("Dette er allerede meldt inn. Vi følger opp saken i den første meldingen.",),
+    State.NO_FURTHER_ACTION: (
+        "Vi har vurdert saken og gjør ikke noe mer med den nå.",
+        "Dette prioriteres ikke i år, men vi tar det med i arbeidet med neste års budsjett.",
+    ),
+    State.CLOSED: (
+        "Saken er avsluttet.",
+        "Vi lukker saken. Ta gjerne kontakt igjen om noe er uklart.",
+    ),
+}
+FIXED_BY_REPORTER = ("Nå er det fikset. Takk!", "Dette er ordnet nå, ser bra ut.")
+CITIZEN_COMMENTS = (
+    "Jeg har sett det samme. Det har blitt verre den siste uka.",
+    "Takk for at du meldte dette!",
+    "Holdt på å sykle rett inn i det i går kveld.",
+    "Det gjeld òg litt lenger nede i gata.",
+    "Når kan vi regne med at dette blir gjort noe med?",
+)
+
+# Alternative histories of staff answers that end in each state; one is picked per report.
+HISTORIES: dict[str, tuple[tuple[str, ...], ...]] = {
+    State.UNCONFIRMED: ((),),
+    State.OPEN: ((),),
+    State.ACKNOWLEDGED: ((State.ACKNOWLEDGED,),),
+    State.INVESTIGATING: ((State.INVESTIGATING,), (State.ACKNOWLEDGED, State.INVESTIGATING)),
+    State.PLANNED: ((State.ACKNOWLEDGED, State.PLANNED), (State.INVESTIGATING, State.PLANNED)),
+    State.IN_PROGRESS: (
+        (State.ACKNOWLEDGED, State.IN_PROGRESS),
+        (State.ACKNOWLEDGED, State.PLANNED, State.IN_PROGRESS),
+    ),
+    State.FIXED: (
+        (State.FIXED,),
+        (State.ACKNOWLEDGED, State.FIXED),
+        (State.ACKNOWLEDGED, State.IN_PROGRESS, State.FIXED),
+    ),
+    State.NOT_RESPONSIBLE: ((State.NOT_RESPONSIBLE,),),
+    State.DUPLICATE: ((State.DUPLICATE,),),
+    State.NO_FURTHER_ACTION: (
+        (State.NO_FURTHER_ACTION,),
+        (State.INVESTIGATING, State.NO_FURTHER_ACTION),
+    ),
+    State.CLOSED: (
+        (State.ACKNOWLEDGED, State.CLOSED),
+        (State.ACKNOWLEDGED, State.IN_PROGRESS, State.CLOSED),
+    ),
+}
+STATE_WEIGHTS = {
+    State.UNCONFIRMED: 2,
+    State.OPEN: 20,
+    State.ACKNOWLEDGED: 10,
+    State.INVESTIGATING: 6,
+    State.PLANNED: 6,
+    State.IN_PROGRESS: 7,
+    State.FIXED: 27,
+    State.NOT_RESPONSIBLE: 4,
+    State.DUPLICATE: 4,
+    State.NO_FURTHER_ACTION: 4,
+    State.CLOSED: 10,
+}
+
+
+@dataclass
+class Place:
+    """A loaded kommune as the report generator needs it."""
+
+    area: Area
+    body: Body
+    geometry: BaseGeometry
+    town: tuple[float, float]
+    streets: tuple[str, ...]
+    weight: int
+
+
+@dataclass
+class Step:
+    state: str
+    at: datetime.datetime
+    by_reporter: bool = False
+
+
+@dataclass
+class Story:
+    """A report and the history that led to its state, before anything is saved."""
+
+    report: Report
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class Cast:
+    citizens: list[User]
+    staff_by_body: dict[int, User]
+
+
+def make_place(area: Area, body: Body) -> Place:
+    demo = DEMO_KOMMUNER_BY_CODE.get(area.code)
+    geometry = area.geometry
+    shapely.prepare(geometry)
+    inside = geometry.representative_point()
+    return Place(
+        area=area,
+        body=body,
+        geometry=geometry,
+        town=demo.town if demo else (inside.y, inside.x),
+        streets=STREETS.get(area.code, DEFAULT_STREETS),
+        # The centre kommune is the demo's focus: half of all reports are there.
+        weight=3 if area.code == CENTRE_CODE else 1,
+    )
+
+
+def sample_point(place: Place, rng: random.Random) -> tuple[float, float]:
+    """A point near the town (where people report things), always inside the kommune."""
+    lat0, lon0 = place.town
+    for _ in range(50):
+        lat = rng.gauss(lat0, TOWN_SPREAD_DEGREES[0])
+        lon = rng.gauss(lon0, TOWN_SPREAD_DEGREES[1])
+        if place.geometry.contains(Point(lon, lat)):
+            return round(lat, 6), round(lon, 6)
+    west, south, east, north = place.geometry.bounds
+    while True:
+        lat, lon = rng.uniform(south, north), rng.uniform(west, east)
+        if place.geometry.contains(Point(lon, lat)):
+            return round(lat, 6), round(lon, 6)
+
+
+def state_sequence(rng: random.Random, count: int) -> list[str]:
+    """Every state at least once, the rest drawn by weight."""
+    states = list(STATE_WEIGHTS)
+    drawn = rng.choices(states, weights=list(STATE_WEIGHTS.values()), k=count - len(states))
+    return states + drawn
+
+
+def pick_category(
+    rng: random.Random, place: Place, categories: dict[int, list[Category]], fylke: Body, month: int
+) -> Category:
+    if rng.random() < FYLKE_CATEGORY_SHARE and categories.get(fylke.pk):
+        return rng.choice(categories[fylke.pk])
+    in_season = [c for c in categories[place.body.pk] if month in CATEGORY_SPECS[c.slug].months]
+    return rng.choice(in_season)
+
+
+def report_times(
+    rng: random.Random, state: str, now: datetime.datetime
+) -> tuple[datetime.datetime, datetime.datetime | None]:
+    if state == State.UNCONFIRMED:
+        return now - datetime.timedelta(days=rng.uniform(0, UNCONFIRMED_WITHIN_DAYS)), None
+    created = now - datetime.timedelta(days=rng.uniform(0, HISTORY_DAYS))
+    confirmed = min(created + rng.uniform(0.01, 1) * CONFIRMED_WITHIN, now)
+    return created, confirmed
+
+
+def history(
+    rng: random.Random, state: str, confirmed: datetime.datetime | None, now: datetime.datetime
+) -> list[Step]:
+    path = rng.choice(HISTORIES[state])
+    if confirmed is None or not path:
+        return []
+    span = min(now - confirmed, HANDLED_WITHIN)
+    fractions = sorted(rng.random() for _ in path)
+    steps = [Step(s, confirmed + f * span) for s, f in zip(path, fractions, strict=True)]
+    steps[-1].by_reporter = state == State.FIXED and rng.random() < FIXED_BY_REPORTER_SHARE
+    return steps
+
+
+def stamp(report: Report, steps: list[Step]) -> None:
+    """The lifecycle timestamps, as Report.set_state_by_body and mark_fixed would set them."""
+    acknowledging = [s.at for s in steps if s.state in OPEN_STATES - {State.OPEN}]
+    report.acknowledged = acknowledging[0] if acknowledging else None
+    final = steps[-1] if steps else None
+    report.fixed = final.at if final and final.state in FIXED_STATES else None
+    report.closed = final.at if final and final.state in CLOSED_STATES else None
+
+
+def draft_report(
+    rng: random.Random,
+    state: str,
+    place: Place,
+    category: Category,
+    cast: Cast,
+    times: tuple[datetime.datetime, datetime.datetime | None],
+) -> Report:
+    street = rng.choice(place.streets)
+    title, detail = rng.choice(REPORT_TEXTS[category.slug])
+    lat, lon = sample_point(place, rng)
+    return Report(
+        lat=lat,
+        lon=lon,
+        cell=cell_key(lat, lon),  # bulk_create skips save(), which would set it
+        address=f"{street} {rng.randint(1, 60)}, {place.area.name}",
+        category=category,
+        title=title.format(street=street),
+        detail=detail.format(street=street),
+        reporter=rng.choice(cast.citizens),
+        show_name=rng.random() < SHOW_NAME_SHARE,
+        state=state,
+        created=times[0],
+        confirmed=times[1],
+    )
+
+
+def draft_stories(
+    rng: random.Random,
+    places: list[Place],
+    categories: dict[int, list[Category]],
+    fylke: Body,
+    cast: Cast,
+    progress: TextIO,
+) -> list[Story]:
+    now = timezone.now()
+    stories = []
+    weights = [place.weight for place in places]
+    states = state_sequence(rng, REPORT_COUNT)
+    for state in tqdm(states, desc="Reports", unit=" reports", file=progress, mininterval=0.25):
+        place = rng.choices(places, weights=weights)[0]
+        times = report_times(rng, state, now)
+        category = pick_category(rng, place, categories, fylke, times[0].month)
+        report = draft_report(rng, state, place, category, cast, times)
+        steps = history(rng, state, report.confirmed, now)
+        stamp(report, steps)
+        stories.append(Story(report, steps))
+    return stories
+
+
+def save_stories(stories: list[Story], rng: random.Random, cast: Cast) -> tuple[int, int]:
+    """Write reports with their areas, bodies, duplicates, updates and supports."""
+    reports = Report.objects.bulk_create([story.report for story in stories])
+    link_areas_and_bodies(reports)
+    link_duplicates(stories, rng)
+    updates = Update.objects.bulk_create(
+        [update for story in stories for update in story_updates(story, rng, cast)]
+    )
+    supports = Support.objects.bulk_create(
+        [support for story in stories for support in story_supports(story, rng, cast)]
+    )
+    return len(updates), len(supports)
+
+
+def link_areas_and_bodies(reports: list[Report]) -> None:
+    index = area_index()
+    AreaLink = Report.areas.through
+    BodyLink = Report.bodies.through
+    AreaLink.objects.bulk_create(
+        [
+            AreaLink(report_id=r.pk, area_id=a)
+            for r in reports
+            for a in index.area_ids_at(r.lat, r.lon)
+        ]
+    )
+    # A category belongs to one body, and that body is the one responsible for the report.
+    BodyLink.objects.bulk_create(
+        [BodyLink(report_id=r.pk, body_id=r.category.body_id) for r in reports]
+    )
+
+
+def link_duplicates(stories: list[Story], rng: random.Random) -> None:
+    """Each duplicate points at an earlier public report of the same category."""
+    duplicates = []
+    for story in stories:
+        report = story.report
+        if report.state != State.DUPLICATE:
+            continue
+        report.duplicate_of = rng.choice(original_candidates(stories, report))
+        duplicates.append(report)
+    Report.objects.bulk_update(duplicates, ["duplicate_of"])
+
+
+def original_candidates(stories: list[Story], duplicate: Report) -> list[Report]:
+    public = [
+        s.report
+        for s in stories
+        if s.report.state in PUBLIC_STATES - {State.DUPLICATE}
+        and s.report.created < duplicate.created
+    ]
+    same_category = [r for r in public if r.category_id == duplicate.category_id]
+    return same_category or public or [s.report for s in stories if s.report is not duplicate]
+
+
+def story_updates(story: Story, rng: random.Random, cast: Cast) -> list[Update]:
+    report = story.report
+    if report.confirmed is None:
+        return []
+    body = report.category.body
+    updates = [state_update(report, step, body, cast, rng) for step in story.steps]
+    if rng.random() < COMMENTED_SHARE:
+        until = story.steps[-1].at if story.steps else timezone.now()
+        for _ in range(rng.randint(1, 2)):
+            at = report.confirmed + rng.random() * (until - report.confirmed)
+            author = rng.choice(cast.citizens)
+            text = rng.choice(CITIZEN_COMMENTS)
+            show_name = rng.random() < SHOW_NAME_SHARE
+            updates.append(
+                Update(report=report, author=author, text=text, created=at, show_name=show_name)
+            )
+    return updates
+
+
+def state_update(report: Report, step: Step, body: Body, cast: Cast, rng: random.Random) -> Update:
+    if step.by_reporter:
+        text = rng.choice(FIXED_BY_REPORTER)
+        return Update(
+            report=report, author=report.reporter, text=text, new_state=step.state, created=step.at
+        )
+    return Update(
+        report=report,
+        author=cast.staff_by_body.get(body.pk),
+        body=body,
+        text=rng.choice(STAFF_ANSWERS[step.state]),
+        new_state=step.state,
+        created=step.at,
+    )
+
+
+def story_supports(story: Story, rng: random.Random, cast: Cast) -> list[Support]:
+    report = story.report
+    if report.confirmed is None or rng.random() >= SUPPORTED_SHARE:
+        return []
+    others = [c for c in cast.citizens if c.pk != report.reporter_id]
+    supporters = rng.sample(others, k=rng.randint(1, min(3, len(others))))
+    now = timezone.now()
+    return [
+        Support(
+            report=report,
+            user=user,
+            created=report.confirmed + rng.random() * (now - report.confirmed),
+        )
+        for user in supporters
+    ]
+
+
+# -- Loading and resetting ---------------------------------------------------------------------
+
+
+def demo_is_loaded() -> bool:
+    return User.objects.filter(email=ADMIN_EMAIL).exists()
+
+
+def demo_area_codes(geography: Geography) -> set[str]:
+    """Kommuner either geography may have loaded: a reset must catch both."""
+    return {feature.code for feature in geography.kommuner} | set(DEMO_KOMMUNER_BY_CODE)
+
+
+def reset_demo(geography: Geography) -> None:
+    areas = Area.objects.filter(
+        Q(kind=AreaKind.KOMMUNE, code__in=demo_area_codes(geography))
+        | Q(kind=AreaKind.FYLKE, code=FYLKE_CODE)
+    )
+    bodies = Body.objects.filter(areas__in=areas).distinct()
+    users = User.objects.filter(email__in=[account.email for account in ACCOUNTS])
+    Report.objects.filter(
+        Q(category__body__in=bodies) | Q(bodies__in=bodies) | Q(reporter__in=users)
+    ).delete()
+    Update.objects.filter(Q(author__in=users) | Q(body__in=bodies)).delete()
+    Category.objects.filter(body__in=bodies).delete()
+    Body.objects.filter(pk__in=list(bodies.values_list("pk", flat=True))).delete()
+    areas.delete()
+    Postcode.objects.all().delete()
+    users.delete()
+    forget_area_index()
+
+
+def load_postcodes(path: Path, say: Say) -> None:
+    if not path.is_file():
+        say(f"Postcodes: skipped, no file at {path}")
+        return
+    if "import_postcodes" not in get_commands():
+        say("Postcodes: skipped, this version of Torget has no import-postcodes command yet")
+        return
+    call_command("import_postcodes", str(path), commit=True, verbosity=0, stdout=StringIO())
+    say(f"Postcodes: {Postcode.objects.count()} loaded from {path}")
+
+
+def load_demo(geography: Geography, *, postcodes_path: Path, say: Say, progress: TextIO) -> None:
+    say(geography.description)
+    kommune_areas, fylke_area = load_areas(geography)
+    say(f"Areas: {len(kommune_areas) + 1} loaded ({len(kommune_areas)} kommuner and {FYLKE_NAME})")
+    bodies_by_code = {area.code: body_for(area) for area in [*kommune_areas, fylke_area]}
+    categories = load_categories(bodies_by_code)
+    say(f"Bodies: {len(bodies_by_code)} with {sum(map(len, categories.values()))} categories")
+    load_postcodes(postcodes_path, say)
+    users = create_accounts(bodies_by_code)
+    say(f"Accounts: {len(users)} created")
+    places = [make_place(area, bodies_by_code[area.code]) for area in kommune_areas]
+    rng = random.Random(SEED)
+    fylke = bodies_by_code[FYLKE_CODE]
+    cast = make_cast(users)
+    stories = draft_stories(rng, places, categories, fylke, cast, progress)
+    updates, supports = save_stories(stories, rng, cast)
+    say(f"Reports: {len(stories)} loaded, with {updates} updates and {supports} supports")
+
+
+@transaction.atomic
+def install_demo(
+    geography: Geography, *, reset: bool, postcodes_path: Path, say: Say, progress: TextIO
+) -> None:
+    """One transaction: a failed load leaves the old demo (or nothing) in place."""
+    if reset:
+        reset_demo(geography)
+        say("Deleted the demo data.")
+    load_demo(geography, postcodes_path=postcodes_path, say=say, progress=progress)
+
+
+def load_categories(bodies_by_code: dict[str, Body]) -> dict[int, list[Category]]:
+    return {
+        body.pk: create_categories(
+            body, FYLKE_CATEGORIES if code == FYLKE_CODE else KOMMUNE_CATEGORIES
+        )
+        for code, body in bodies_by_code.items()
+    }
+
+
+def make_cast(users: list[User]) -> Cast:
+    by_email = {account.email: account for account in ACCOUNTS}
+    citizens = [user for user in users if by_email[user.email].role == CITIZEN]
+    staff_by_body: dict[int, User] = {}
+    # The first staff member listed for a body (its case handler) writes its answers.
+    for membership in (
+        Membership.objects.filter(user__in=users).select_related("user").order_by("id")
+    ):
+        staff_by_body.setdefault(membership.body_id, membership.user)
+    return Cast(citizens=citizens, staff_by_body=staff_by_body)
