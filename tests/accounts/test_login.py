@@ -133,6 +133,7 @@ def test_it_sends_one_login_link_with_an_absolute_url_to_a_known_address(client,
 
 
 def test_it_shows_the_same_page_and_sends_nothing_for_an_unknown_address(client, citizen):
+    """The form must not tell anyone whether an address has an account."""
     known = request_link(client, "kari@example.org")
     mail.outbox.clear()
     unknown = request_link(client, "nobody@example.org")
@@ -150,6 +151,7 @@ def test_it_sends_no_link_to_an_inactive_user(client, citizen):
 
 
 def test_it_writes_the_link_in_the_users_own_language(client, citizen):
+    """The language on the account wins over the language of the page that asked."""
     citizen.language = "nn"
     citizen.save(update_fields=["language"])
     request_link(client, citizen.email, HTTP_ACCEPT_LANGUAGE="en")
@@ -172,6 +174,7 @@ def test_it_rejects_an_invalid_address(client):
 
 
 def test_opening_the_link_does_not_log_in(client, citizen):
+    """Mail scanners open links, so a GET only shows a button and leaves the link unused."""
     request_link(client, citizen.email)
     response = client.get(sent_link_path())
     assert response.status_code == 200
@@ -200,6 +203,7 @@ def test_the_link_returns_to_the_page_the_login_started_from(client, citizen):
 
 
 def test_a_link_works_only_once(client, citizen):
+    """Logging in moves last_login on, and the token is signed over it."""
     request_link(client, citizen.email)
     path = sent_link_path()
     client.post(path)
@@ -210,6 +214,7 @@ def test_a_link_works_only_once(client, citizen):
 
 
 def test_an_expired_link_is_refused(client, citizen, settings, monkeypatch):
+    """LOGIN_LINK_MAX_AGE is read when the link is checked, not when the module loads."""
     settings.LOGIN_LINK_MAX_AGE = 60
     request_link(client, citizen.email)
     path = sent_link_path()
@@ -243,6 +248,7 @@ def test_a_link_for_an_unknown_user_is_refused(client):
 
 
 def test_a_link_stops_working_when_the_address_changes(client, citizen):
+    """A link sent to an old address must not open the account once it has moved."""
     request_link(client, citizen.email)
     path = sent_link_path()
     citizen.email = "kari.nordmann@example.org"
@@ -251,6 +257,7 @@ def test_a_link_stops_working_when_the_address_changes(client, citizen):
 
 
 def test_a_password_reset_token_is_no_login_token(client, citizen):
+    """The two kinds of token are signed with different salts."""
     from django.contrib.auth.tokens import default_token_generator
 
     request_link(client, citizen.email)
@@ -264,6 +271,7 @@ def test_a_password_reset_token_is_no_login_token(client, citizen):
 
 
 def test_it_limits_link_requests_per_address(client, citizen):
+    """Five links per address per 15 minutes, however many IP addresses ask."""
     for n in range(5):
         request_link(client, citizen.email, REMOTE_ADDR=f"10.0.0.{n}")
     response = request_link(client, citizen.email, REMOTE_ADDR="10.0.0.99")
@@ -273,6 +281,7 @@ def test_it_limits_link_requests_per_address(client, citizen):
 
 
 def test_it_limits_link_requests_per_ip_address(client):
+    """Five requests per IP address per 15 minutes, whatever addresses are typed."""
     for n in range(5):
         request_link(client, f"person{n}@example.org")
     response = request_link(client, "person99@example.org")

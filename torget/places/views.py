@@ -27,7 +27,7 @@ def geocode(request: HttpRequest) -> JsonResponse:
         results = [{"label": c.label, "lat": c.lat, "lon": c.lon} for c in candidates]
         return JsonResponse({"results": results, "notice": notice})
     address, notice = geocoder.reverse_with_notice(*query)
-    return JsonResponse({"address": address and asdict(address), "notice": notice})
+    return JsonResponse({"address": asdict(address) if address else None, "notice": notice})
 
 
 def parse_geocode_query(params: QueryDict) -> str | tuple[float, float]:

@@ -28,10 +28,15 @@ import torget
 from torget.accounts.models import Membership, Role, User
 from torget.lib.geo import cell_key
 from torget.places.actions import apply_area_import, ensure_body_for, plan_area_import
-from torget.places.geojson import AreaFeature, load_source, parse_features, polygonal_part
-from torget.places.geojson import read_area_features
+from torget.places.geojson import (
+    AreaFeature,
+    load_source,
+    parse_features,
+    polygonal_part,
+    read_area_features,
+)
 from torget.places.lookup import area_index, forget_area_index
-from torget.places.models import Area, AreaKind, Body, BodyKind, Language, Postcode
+from torget.places.models import Area, AreaKind, Body, Language, Postcode
 from torget.reports.models import (
     CLOSED_STATES,
     FIXED_STATES,
@@ -173,7 +178,7 @@ def hand_drawn_geography(missing: Path) -> Geography:
     drawn: BaseGeometry = Polygon()
     for index, kommune in enumerate(DEMO_KOMMUNER, start=1):
         # Coarse outlines of neighbours overlap a little; the first one drawn keeps the overlap.
-        outline = polygonal_part(shapely.from_wkt(f"POLYGON (({kommune.outline}))").difference(drawn))
+        outline = polygonal_part(outline_polygon(kommune.outline).difference(drawn))
         kommuner.append(AreaFeature(index, kommune.code, kommune.name, outline))
         drawn = drawn.union(outline)
     fylke = AreaFeature(0, FYLKE_CODE, FYLKE_NAME, polygonal_part(drawn))
@@ -186,6 +191,10 @@ def hand_drawn_geography(missing: Path) -> Geography:
             f"{len(kommuner)} municipalities."
         ),
     )
+
+
+def outline_polygon(outline: str) -> Polygon:
+    return Polygon([tuple(map(float, pair.split())) for pair in outline.split(",")])
 
 
 def choose_geography(path: Path) -> Geography:
@@ -241,44 +250,25 @@ class CategorySpec:
 
 
 WINTER = frozenset({11, 12, 1, 2, 3, 4})
+# fmt: off
 KOMMUNE_CATEGORIES = (
     CategorySpec("hull-i-vegen", "Hull i vegen", "Hol i vegen", "Pothole", "roads"),
     CategorySpec("gatelys", "Gatelys", "Gatelys", "Street light", "roads"),
-    CategorySpec(
-        "soppel-og-forsopling",
-        "Søppel og forsøpling",
-        "Søppel og forsøpling",
-        "Rubbish and littering",
-        "environment",
-    ),
+    CategorySpec("soppel-og-forsopling", "Søppel og forsøpling", "Søppel og forsøpling",
+                 "Rubbish and littering", "environment"),
     CategorySpec("vann-og-avlop", "Vann og avløp", "Vatn og avløp", "Water and sewage", "water"),
-    CategorySpec(
-        "broyting-og-stroing",
-        "Brøyting og strøing",
-        "Brøyting og strøing",
-        "Snow clearing and gritting",
-        "roads",
-        WINTER,
-    ),
+    CategorySpec("broyting-og-stroing", "Brøyting og strøing", "Brøyting og strøing",
+                 "Snow clearing and gritting", "roads", WINTER),
     CategorySpec("grafitti", "Grafitti", "Grafitti", "Graffiti", "environment"),
     CategorySpec("skilt", "Skilt", "Skilt", "Signs", "roads"),
-    CategorySpec(
-        "park-og-lekeplass",
-        "Park og lekeplass",
-        "Park og leikeplass",
-        "Parks and playgrounds",
-        "parks",
-    ),
+    CategorySpec("park-og-lekeplass", "Park og lekeplass", "Park og leikeplass",
+                 "Parks and playgrounds", "parks"),
 )
 FYLKE_CATEGORIES = (
-    CategorySpec(
-        "hull-i-fylkesvegen",
-        "Hull i fylkesvegen",
-        "Hol i fylkesvegen",
-        "Pothole on a county road",
-        "roads",
-    ),
+    CategorySpec("hull-i-fylkesvegen", "Hull i fylkesvegen", "Hol i fylkesvegen",
+                 "Pothole on a county road", "roads"),
 )
+# fmt: on
 CATEGORY_SPECS = {spec.slug: spec for spec in KOMMUNE_CATEGORIES + FYLKE_CATEGORIES}
 
 
@@ -312,39 +302,37 @@ CITIZEN = "citizen"
 class DemoAccount:
     email: str
     name: str
-    password: str
     role: str  # ADMINISTRATOR, CITIZEN or a membership Role
     area_code: str = ""  # the kommune or fylke whose body a staff member acts for
 
+    @property
+    def password(self) -> str:
+        # Shared per role and printed at the end: these are demo accounts on a demo site.
+        return {ADMINISTRATOR: "demo-admin", CITIZEN: "demo-citizen"}.get(self.role, "demo-staff")
 
-# Shared per role and printed at the end: these are demo accounts on a demo site.
-ADMIN_PASSWORD = "demo-admin"
-STAFF_PASSWORD = "demo-staff"
-CITIZEN_PASSWORD = "demo-citizen"
+
 ADMIN_EMAIL = "admin@torget.example"
-
 ACCOUNTS = (
-    DemoAccount(ADMIN_EMAIL, "Administrator", ADMIN_PASSWORD, ADMINISTRATOR),
-    DemoAccount(
-        "saksbehandler@kongsvinger.example", "Siri Haugen", STAFF_PASSWORD, Role.HANDLER, "3401"
-    ),
-    DemoAccount("leder@kongsvinger.example", "Tor Bakken", STAFF_PASSWORD, Role.MANAGER, "3401"),
-    DemoAccount("saksbehandler@eidskog.example", "Nina Berg", STAFF_PASSWORD, Role.HANDLER, "3416"),
-    DemoAccount(
-        "saksbehandler@sor-odal.example", "Arne Moen", STAFF_PASSWORD, Role.HANDLER, "3415"
-    ),
-    DemoAccount(
-        "saksbehandler@nord-odal.example", "Liv Strand", STAFF_PASSWORD, Role.HANDLER, "3414"
-    ),
-    DemoAccount("saksbehandler@grue.example", "Jon Lie", STAFF_PASSWORD, Role.HANDLER, "3417"),
-    DemoAccount("saksbehandler@asnes.example", "Eva Dahl", STAFF_PASSWORD, Role.HANDLER, "3418"),
-    DemoAccount("saksbehandler@innlandet.example", "Knut Vik", STAFF_PASSWORD, Role.HANDLER, "34"),
-    DemoAccount("kari@example.org", "Kari Nordmann", CITIZEN_PASSWORD, CITIZEN),
-    DemoAccount("ola@example.org", "Ola Nordmann", CITIZEN_PASSWORD, CITIZEN),
-    DemoAccount("ingrid@example.org", "Ingrid Hansen", CITIZEN_PASSWORD, CITIZEN),
-    DemoAccount("per@example.org", "Per Johansen", CITIZEN_PASSWORD, CITIZEN),
+    DemoAccount(ADMIN_EMAIL, "Administrator", ADMINISTRATOR),
+    DemoAccount("saksbehandler@kongsvinger.example", "Siri Haugen", Role.HANDLER, "3401"),
+    DemoAccount("leder@kongsvinger.example", "Tor Bakken", Role.MANAGER, "3401"),
+    DemoAccount("saksbehandler@eidskog.example", "Nina Berg", Role.HANDLER, "3416"),
+    DemoAccount("saksbehandler@sor-odal.example", "Arne Moen", Role.HANDLER, "3415"),
+    DemoAccount("saksbehandler@nord-odal.example", "Liv Strand", Role.HANDLER, "3414"),
+    DemoAccount("saksbehandler@grue.example", "Jon Lie", Role.HANDLER, "3417"),
+    DemoAccount("saksbehandler@asnes.example", "Eva Dahl", Role.HANDLER, "3418"),
+    DemoAccount("saksbehandler@innlandet.example", "Knut Vik", Role.HANDLER, "34"),
+    DemoAccount("kari@example.org", "Kari Nordmann", CITIZEN),
+    DemoAccount("ola@example.org", "Ola Nordmann", CITIZEN),
+    DemoAccount("ingrid@example.org", "Ingrid Hansen", CITIZEN),
+    DemoAccount("per@example.org", "Per Johansen", CITIZEN),
 )
-ROLE_LABELS = {ADMINISTRATOR: "Administrator", CITIZEN: "Citizen", **dict(Role.choices)}
+ROLE_LABELS = {
+    ADMINISTRATOR: "Administrator",
+    CITIZEN: "Citizen",
+    Role.HANDLER: "Case handler",
+    Role.MANAGER: "Manager",
+}
 
 
 def create_accounts(bodies_by_code: dict[str, Body]) -> list[User]:
@@ -403,7 +391,7 @@ def role_label(account: DemoAccount, bodies: dict[str, str]) -> str:
 def body_names_by_area_code() -> dict[str, str]:
     codes = {account.area_code for account in ACCOUNTS if account.area_code}
     rows = Body.objects.filter(areas__code__in=codes).values_list("areas__code", "name")
-    return dict(rows)
+    return {code: name for code, name in rows}
 
 
 # -- Reports -----------------------------------------------------------------------------------
@@ -412,199 +400,114 @@ STREETS = {"3401": ("Storgata", "Brugata", "Glommengata", "Markensvegen", "Parkv
 DEFAULT_STREETS = ("Kirkevegen", "Skolevegen", "Stasjonsvegen", "Sentrumsvegen", "Idrettsvegen")
 
 # (title, detail) as citizens write them; {street} is filled in. Most write bokmål, some nynorsk.
+# fmt: off
 REPORT_TEXTS: dict[str, tuple[tuple[str, str], ...]] = {
     "hull-i-vegen": (
-        (
-            "Dypt hull i {street}",
-            "Stort hull i asfalten i {street}, like ved gangfeltet. Det er "
-            "minst ti centimeter dypt og fylles med vann når det regner. Farlig for syklister.",
-        ),
-        (
-            "Hull i vegen ved bussholdeplassen i {street}",
-            "Flere hull i kjørebanen der bussen "
-            "stopper. Bilene svinger ut i motgående felt for å komme unna.",
-        ),
-        (
-            "Asfalten har sprukket opp i {street}",
-            "Asfalten har løsnet i en lang stripe langs "
-            "fortauskanten, og det ligger løs grus i vegbanen.",
-        ),
-        (
-            "Kumlokk ligger for lavt i {street}",
-            "Kumlokket midt i vegen ligger godt under "
-            "asfalten. Det smeller hver gang en bil kjører over.",
-        ),
-        (
-            "Hol i vegen i {street}",
-            "Det er eit djupt hol i vegen like ved krysset. Eg heldt på "
-            "å miste kontrollen på sykkelen i går kveld.",
-        ),
+        ("Dypt hull i {street}", "Stort hull i asfalten like ved gangfeltet. Det er minst ti "
+         "centimeter dypt og fylles med vann når det regner. Farlig for syklister."),
+        ("Hull i vegen ved bussholdeplassen i {street}", "Flere hull i kjørebanen der bussen "
+         "stopper. Bilene svinger ut i motgående felt for å komme unna."),
+        ("Asfalten har sprukket opp i {street}", "Asfalten har løsnet i en lang stripe langs "
+         "fortauskanten, og det ligger løs grus i vegbanen."),
+        ("Kumlokk ligger for lavt i {street}", "Kumlokket midt i vegen ligger godt under "
+         "asfalten. Det smeller hver gang en bil kjører over."),
+        ("Hol i vegen i {street}", "Det er eit djupt hol i vegen like ved krysset. Eg heldt på "
+         "å miste kontrollen på sykkelen i går kveld."),
     ),
     "gatelys": (
-        (
-            "Gatelyset virker ikke i {street}",
-            "Tre lyktestolper på rad er mørke. Det er helt mørkt på gangvegen om kvelden.",
-        ),
+        ("Gatelyset virker ikke i {street}", "Tre lyktestolper på rad er mørke. Det er helt "
+         "mørkt på gangvegen om kvelden."),
         ("Gatelyset blinker i {street}", "Lyset ved innkjørselen blinker av og på hele natta."),
-        (
-            "Lyktestolpe skadet i {street}",
-            "En lyktestolpe heller kraftig etter at en bil har "
-            "kjørt på den. Den ser ut som den kan velte.",
-        ),
-        (
-            "Gatelyset står på hele dagen i {street}",
-            "Lysene langs {street} lyser også midt på dagen. Noe må være galt med styringen.",
-        ),
-        (
-            "Mørkt ved fotgjengerovergangen i {street}",
-            "Ingen av lysene ved overgangen virker. Barna går her i mørket på veg til skolen.",
-        ),
+        ("Lyktestolpe skadet i {street}", "En lyktestolpe heller kraftig etter at en bil har "
+         "kjørt på den. Den ser ut som den kan velte."),
+        ("Gatelyset står på hele dagen i {street}", "Lysene langs {street} lyser også midt på "
+         "dagen. Noe må være galt med styringen."),
+        ("Mørkt ved fotgjengerovergangen i {street}", "Ingen av lysene ved overgangen virker. "
+         "Barna går her i mørket på veg til skolen."),
     ),
     "soppel-og-forsopling": (
-        (
-            "Søppel dumpet i {street}",
-            "Noen har satt igjen flere svarte sekker og en gammel madrass ved skogkanten.",
-        ),
-        (
-            "Full søppelkasse i {street}",
-            "Søppelkassen ved benken er full, og måkene har dratt søppel utover hele plassen.",
-        ),
-        (
-            "Forsøpling ved returpunktet i {street}",
-            "Det står pappesker og flasker rundt glassiglooen. Det har stått slik i over en uke.",
-        ),
-        (
-            "Bilvrak hensatt i {street}",
-            "En bil uten skilter har stått her i flere måneder. Den ruster, og ei rute er knust.",
-        ),
-        (
-            "Hundeposar i grøfta langs {street}",
-            "Mange hundeposar er slengde i grøfta langs "
-            "turvegen. Kan de setje opp ei søppelkasse her?",
-        ),
+        ("Søppel dumpet i {street}", "Noen har satt igjen flere svarte sekker og en gammel "
+         "madrass ved skogkanten."),
+        ("Full søppelkasse i {street}", "Søppelkassen ved benken er full, og måkene har dratt "
+         "søppel utover hele plassen."),
+        ("Forsøpling ved returpunktet i {street}", "Det står pappesker og flasker rundt "
+         "glassiglooen. Det har stått slik i over en uke."),
+        ("Bilvrak hensatt i {street}", "En bil uten skilter har stått her i flere måneder. Den "
+         "ruster, og ei rute er knust."),
+        ("Hundeposar i grøfta langs {street}", "Mange hundeposar er slengde i grøfta langs "
+         "turvegen. Kan de setje opp ei søppelkasse her?"),
     ),
     "vann-og-avlop": (
-        (
-            "Vannlekkasje i {street}",
-            "Det renner vann opp gjennom asfalten og danner en stor dam. "
-            "Det har pågått i to dager.",
-        ),
-        (
-            "Tett sluk i {street}",
-            "Slukene langs fortauet er tette av løv, og det blir store dammer når det regner.",
-        ),
-        (
-            "Kloakklukt i {street}",
-            "Det lukter sterkt kloakk fra kummen ved lekeplassen, særlig om kvelden.",
-        ),
-        (
-            "Kumlokk mangler i {street}",
-            "Lokket på en kum i grøftekanten er borte. Hullet står "
-            "åpent og er farlig for barn og dyr.",
-        ),
-        (
-            "Brunt vann fra springen i {street}",
-            "Vannet i springen har vært brunt siden i går. Naboene har det samme.",
-        ),
+        ("Vannlekkasje i {street}", "Det renner vann opp gjennom asfalten og danner en stor "
+         "dam. Det har pågått i to dager."),
+        ("Tett sluk i {street}", "Slukene langs fortauet er tette av løv, og det blir store "
+         "dammer når det regner."),
+        ("Kloakklukt i {street}", "Det lukter sterkt kloakk fra kummen ved lekeplassen, særlig "
+         "om kvelden."),
+        ("Kumlokk mangler i {street}", "Lokket på en kum i grøftekanten er borte. Hullet står "
+         "åpent og er farlig for barn og dyr."),
+        ("Brunt vann fra springen i {street}", "Vannet i springen har vært brunt siden i går. "
+         "Naboene har det samme."),
     ),
     "broyting-og-stroing": (
-        (
-            "Ikke brøytet i {street}",
-            "Det har ikke vært brøytet her siden snøfallet i går. Bilene står fast i bakken.",
-        ),
-        (
-            "Glatt fortau i {street}",
-            "Fortauet er blankis og ikke strødd. En eldre dame falt her i morges.",
-        ),
-        (
-            "Brøytekant sperrer innkjørsler i {street}",
-            "Brøytebilen har lagt en høy og hard kant foran alle innkjørslene.",
-        ),
-        (
-            "Snøhaug tar sikten i krysset i {street}",
-            "Snøhaugen i krysset er så høy at man ikke ser bilene som kommer.",
-        ),
-        (
-            "Busslomma i {street} er ikkje brøyta",
-            "Bussen kjem ikkje inn til haldeplassen, og folk må stå ute i vegen.",
-        ),
+        ("Ikke brøytet i {street}", "Det har ikke vært brøytet her siden snøfallet i går. "
+         "Bilene står fast i bakken."),
+        ("Glatt fortau i {street}", "Fortauet er blankis og ikke strødd. En eldre dame falt "
+         "her i morges."),
+        ("Brøytekant sperrer innkjørsler i {street}", "Brøytebilen har lagt en høy og hard "
+         "kant foran alle innkjørslene."),
+        ("Snøhaug tar sikten i krysset i {street}", "Snøhaugen i krysset er så høy at man ikke "
+         "ser bilene som kommer."),
+        ("Busslomma i {street} er ikkje brøyta", "Bussen kjem ikkje inn til haldeplassen, og "
+         "folk må stå ute i vegen."),
     ),
     "grafitti": (
-        (
-            "Grafitti i undergangen i {street}",
-            "Undergangen er tagget ned på begge sider, også med stygge ord.",
-        ),
-        ("Tagging på skolebygget i {street}", "Ny tagging på veggen mot skolegården etter helga."),
+        ("Grafitti i undergangen i {street}", "Undergangen er tagget ned på begge sider, også "
+         "med stygge ord."),
+        ("Tagging på skolebygget i {street}", "Ny tagging på veggen mot skolegården etter "
+         "helga."),
         ("Grafitti på trafokiosken i {street}", "Trafokiosken ved krysset er full av tagging."),
         ("Tagging på skilt i {street}", "Flere skilt er tagget over, så de knapt kan leses."),
-        ("Grafitti på busskuret i {street}", "Busskuret er tagget ned og glasset er tusjet over."),
+        ("Grafitti på busskuret i {street}", "Busskuret er tagget ned, og glasset er tusjet "
+         "over."),
     ),
     "skilt": (
         ("Skilt har falt ned i {street}", "Vikepliktskiltet i krysset ligger i grøfta."),
-        (
-            "Gatenavnskilt mangler i {street}",
-            "Skiltet med gatenavnet er borte, og besøkende finner ikke fram.",
-        ),
-        (
-            "Skilt skjult av busker i {street}",
-            "Fartsgrenseskiltet er dekket av greiner og kan ikke ses fra vegen.",
-        ),
-        (
-            "Skjevt skilt i {street}",
-            "Skiltet ved fotgjengerovergangen står på skeive etter at en lastebil traff det.",
-        ),
-        (
-            "Uklart skilt ved innkjøringa til {street}",
-            "Skiltet seier gjennomkøyring forbode, men ikkje kven som har lov å køyre inn.",
-        ),
+        ("Gatenavnskilt mangler i {street}", "Skiltet med gatenavnet er borte, og besøkende "
+         "finner ikke fram."),
+        ("Skilt skjult av busker i {street}", "Fartsgrenseskiltet er dekket av greiner og kan "
+         "ikke ses fra vegen."),
+        ("Skjevt skilt i {street}", "Skiltet ved fotgjengerovergangen står på skeive etter at "
+         "en lastebil traff det."),
+        ("Uklart skilt ved innkøyringa til {street}", "Skiltet seier gjennomkøyring forbode, "
+         "men ikkje kven som har lov å køyre inn."),
     ),
     "park-og-lekeplass": (
-        (
-            "Ødelagt huske på lekeplassen i {street}",
-            "Den ene husken har røket kjetting og henger skjevt. Den er farlig å bruke.",
-        ),
-        (
-            "Glasskår i sandkassa i {street}",
-            "Det ligger knust glass i sandkassa på lekeplassen. Småbarn leker her hver dag.",
-        ),
-        (
-            "Ødelagt benk i parken ved {street}",
-            "Benken ved dammen er knust og mangler flere planker.",
-        ),
-        (
-            "Gresset er ikke klipt i {street}",
-            "Gresset i parken er knehøyt, og det går ikke an å bruke plenen.",
-        ),
-        (
-            "Greiner over gangstien i {street}",
-            "Greinene henger så lavt at man må bøye seg, og syklister kan skade seg.",
-        ),
+        ("Ødelagt huske på lekeplassen i {street}", "Den ene husken har røket kjetting og "
+         "henger skjevt. Den er farlig å bruke."),
+        ("Glasskår i sandkassa i {street}", "Det ligger knust glass i sandkassa på "
+         "lekeplassen. Småbarn leker her hver dag."),
+        ("Ødelagt benk i parken ved {street}", "Benken ved dammen er knust og mangler flere "
+         "planker."),
+        ("Gresset er ikke klipt i {street}", "Gresset i parken er knehøyt, og det går ikke an "
+         "å bruke plenen."),
+        ("Greiner over gangstien i {street}", "Greinene henger så lavt at man må bøye seg, og "
+         "syklister kan skade seg."),
     ),
     "hull-i-fylkesvegen": (
-        (
-            "Store hull i fylkesvegen ved {street}",
-            "Fylkesvegen har mange dype hull på "
-            "strekningen forbi {street}. Flere har fått punktering.",
-        ),
-        (
-            "Dype spor i fylkesvegen ved {street}",
-            "Hjulsporene fylles med vann og gir fare for vannplaning.",
-        ),
-        (
-            "Vegkanten har rast ut ved {street}",
-            "Asfaltkanten på fylkesvegen har rast ut i "
-            "grøfta. Det er skummelt å møte tunge kjøretøy her.",
-        ),
-        (
-            "Hull i sykkelvegen langs fylkesvegen ved {street}",
-            "Flere hull i gang- og sykkelvegen langs fylkesvegen.",
-        ),
-        (
-            "Telehiv i fylkesvegen ved {street}",
-            "Vegen har store ujevnheter etter telehiv. Bilen tar nesten nedi.",
-        ),
+        ("Store hull i fylkesvegen ved {street}", "Fylkesvegen har mange dype hull på "
+         "strekningen forbi {street}. Flere har fått punktering."),
+        ("Dype spor i fylkesvegen ved {street}", "Hjulsporene fylles med vann og gir fare for "
+         "vannplaning."),
+        ("Vegkanten har rast ut ved {street}", "Asfaltkanten på fylkesvegen har rast ut i "
+         "grøfta. Det er skummelt å møte tunge kjøretøy her."),
+        ("Hull i sykkelvegen langs fylkesvegen ved {street}", "Flere hull i gang- og "
+         "sykkelvegen langs fylkesvegen."),
+        ("Telehiv i fylkesvegen ved {street}", "Vegen har store ujevnheter etter telehiv. "
+         "Bilen tar nesten nedi."),
     ),
 }
+# fmt: on
 
 STAFF_ANSWERS: dict[str, tuple[str, ...]] = {
     State.ACKNOWLEDGED: (
@@ -755,7 +658,7 @@ def sample_point(place: Place, rng: random.Random) -> tuple[float, float]:
 
 def state_sequence(rng: random.Random, count: int) -> list[str]:
     """Every state at least once, the rest drawn by weight."""
-    states = list(STATE_WEIGHTS)
+    states: list[str] = list(STATE_WEIGHTS)
     drawn = rng.choices(states, weights=list(STATE_WEIGHTS.values()), k=count - len(states))
     return states + drawn
 
@@ -848,7 +751,8 @@ def draft_stories(
         steps = history(rng, state, report.confirmed, now)
         stamp(report, steps)
         stories.append(Story(report, steps))
-    return stories
+    # Saved oldest first, so report numbers grow with time as they would on a real site.
+    return sorted(stories, key=lambda story: story.report.created)
 
 
 def save_stories(stories: list[Story], rng: random.Random, cast: Cast) -> tuple[int, int]:
@@ -909,8 +813,7 @@ def story_updates(story: Story, rng: random.Random, cast: Cast) -> list[Update]:
     report = story.report
     if report.confirmed is None:
         return []
-    body = report.category.body
-    updates = [state_update(report, step, body, cast, rng) for step in story.steps]
+    updates = [state_update(report, step, cast, rng) for step in story.steps]
     if rng.random() < COMMENTED_SHARE:
         until = story.steps[-1].at if story.steps else timezone.now()
         for _ in range(rng.randint(1, 2)):
@@ -924,7 +827,7 @@ def story_updates(story: Story, rng: random.Random, cast: Cast) -> list[Update]:
     return updates
 
 
-def state_update(report: Report, step: Step, body: Body, cast: Cast, rng: random.Random) -> Update:
+def state_update(report: Report, step: Step, cast: Cast, rng: random.Random) -> Update:
     if step.by_reporter:
         text = rng.choice(FIXED_BY_REPORTER)
         return Update(
@@ -932,8 +835,9 @@ def state_update(report: Report, step: Step, body: Body, cast: Cast, rng: random
         )
     return Update(
         report=report,
-        author=cast.staff_by_body.get(body.pk),
-        body=body,
+        # A body without demo staff answers through its own system: no author.
+        author=cast.staff_by_body.get(report.category.body_id),
+        body_id=report.category.body_id,
         text=rng.choice(STAFF_ANSWERS[step.state]),
         new_state=step.state,
         created=step.at,

@@ -1,6 +1,6 @@
 from argparse import ArgumentParser
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand
 
@@ -51,7 +51,8 @@ class Command(BaseCommand):
                 reset=options["reset"],
                 postcodes_path=options["postcodes"] or default_postcodes_path(),
                 say=self.stdout.write,
-                progress=self.stderr._out,
+                # Unwrapped: OutputWrapper would end each of tqdm's redraws with a newline.
+                progress=cast(TextIO, self.stderr._out),
             )
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(accounts_table())

@@ -1,0 +1,113 @@
+"""`torget serve`: gunicorn, and with --with-worker the task worker beside it, as one
+foreground command that starts, watches and stops them together."""
+
+import signal
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from torget.lib.config import env_str
+
+DEFAULT_BIND = "127.0.0.1:8000"
+WSGI_APP = "torget.wsgi:application"
+# Gunicorn lets a request in flight finish within this many seconds when told to stop.
+GRACEFUL_SECONDS = 5
+STOP_TIMEOUT = GRACEFUL_SECONDS + 5.0
+POLL_SECONDS = 0.2
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+
+
+class Command(BaseCommand):
+    help = (
+        "Run Torget: collect static files, then serve the site with gunicorn and, with "
+        "--with-worker, run `torget worker` beside it. Ctrl+C or SIGTERM stops both; if either "
+        "stops by itself, the other is stopped too and the command exits with status 1. "
+        "The address is --bind, else TORGET_BIND, else 127.0.0.1:8000."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--bind", help="HOST:PORT to listen on (default: see above)")
+        parser.add_argument(
+            "--workers", type=int, default=2, help="gunicorn worker processes (default: 2)"
+        )
+        parser.add_argument(
+            "--with-worker", action="store_true", help="also run the background task worker"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bind = options["bind"] or env_str("BIND", DEFAULT_BIND)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        children = [Child("gunicorn", start_gunicorn(bind, options["workers"]))]
+        if options["with_worker"]:
+            children.append(Child("worker", start_worker()))
+        self.stdout.write(f"Torget is running at http://{bind} (Ctrl+C to stop)")
+        died = supervise(children)
+        stop(children)
+        if died is not None:
+            raise CommandError(
+                f"The {died.name} stopped by itself (exit status {died.process.returncode}), "
+                "so Torget was stopped."
+            )
+
+
+def start_gunicorn(bind: str, workers: int) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable, "-m", "gunicorn", WSGI_APP,
+        "--bind", bind,
+        "--workers", str(workers),
+        "--access-logfile", "-",
+        "--graceful-timeout", str(GRACEFUL_SECONDS),
+        # Unused, and its default path in $HOME would be shared by every Torget on the machine.
+        "--no-control-socket",
+    ]  # fmt: skip
+    return subprocess.Popen(command)
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "torget", "worker"])
+
+
+def supervise(children: list[Child]) -> Child | None:
+    """Wait for SIGINT or SIGTERM (None), or for a child to exit (that child)."""
+    stopping: list[int] = []
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.append(signum)
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopping:
+            died = next((child for child in children if child.process.poll() is not None), None)
+            if died is not None:
+                return died
+            time.sleep(POLL_SECONDS)
+        return None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def stop(children: list[Child]) -> None:
+    """SIGTERM to each child still running; whatever outlives STOP_TIMEOUT is killed."""
+    running = [child.process for child in children if child.process.poll() is None]
+    for process in running:
+        process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for process in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
