@@ -10,6 +10,8 @@ import tempfile
 os.environ.setdefault("TORGET_SECRET_KEY", "test-suite-secret-key-not-for-production")
 os.environ.setdefault("TORGET_EMAIL_URL", "memory:")
 
+from pathlib import Path
+
 from torget.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -20,4 +22,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # An empty, existing directory, so whitenoise has nothing to warn about.
-STATIC_ROOT = tempfile.mkdtemp(prefix="torget-static-")
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="torget-static-"))

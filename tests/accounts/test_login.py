@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
-from django.test import Client
+from django.test import Client, TestCase
 
 from torget.accounts.tokens import login_link_tokens
 
@@ -40,7 +40,9 @@ def logged_in_user_id(client: Client) -> int | None:
 
 
 def request_link(client: Client, email: str, **extra: Any):
-    return client.post(LINK_REQUEST, {"email": email}, **extra)
+    """Ask for a link; the e-mail task is queued on commit, so run the commit hooks."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(LINK_REQUEST, {"email": email}, **extra)
 
 
 def without_csrf_tokens(html: str) -> str:
@@ -194,7 +196,8 @@ def test_posting_the_link_logs_in_and_marks_the_address_verified(client, citizen
 
 
 def test_the_link_returns_to_the_page_the_login_started_from(client, citizen):
-    client.post(LINK_REQUEST, {"email": citizen.email, "next": "/geocode?q=torvet"})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(LINK_REQUEST, {"email": citizen.email, "next": "/geocode?q=torvet"})
     path = sent_link_path()
     page = client.get(path)
     assert 'name="next" value="/geocode?q=torvet"' in page.text

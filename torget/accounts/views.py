@@ -1,28 +1,24 @@
 """Logging in with a password or with a one-time link sent by e-mail, and logging out."""
 
-from urllib.parse import urlencode
-
-from django.conf import settings
 from django.contrib import auth
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.encoding import force_bytes, force_str
+from django.utils.encoding import force_str
 from django.utils.http import (
     url_has_allowed_host_and_scheme,
     urlsafe_base64_decode,
-    urlsafe_base64_encode,
 )
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from torget.accounts import actions
 from torget.accounts.forms import LoginForm, LoginLinkRequestForm
 from torget.accounts.models import User
 from torget.accounts.tokens import login_link_tokens
-from torget.lib import emails, ratelimit
+from torget.lib import ratelimit
 
 LINK_REQUESTS_PER_WINDOW = 5
 LINK_REQUEST_WINDOW_SECONDS = 15 * 60
@@ -53,7 +49,9 @@ def request_login_link(request: HttpRequest) -> HttpResponse:
             email = form.cleaned_data["email"]
             if not _link_request_allowed("email:" + email):
                 return _too_many_requests(request)
-            _send_login_link(email, _next_url(request))
+            actions.request_login_link(
+                email=email, next_url=_next_url(request), language=get_language()
+            )
             # The same page whether or not the address has an account, so the form cannot be
             # used to find out who uses Torget.
             return render(request, "accounts/login_link_sent.html", {"email": email})
@@ -69,7 +67,7 @@ def log_in_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpRespo
         # Mail scanners open links to check them, so opening the link only shows a button;
         # the button's POST is what uses the link up.
         return render(request, "accounts/login_link_confirm.html", {"next": _next_url(request)})
-    if user is None or not _use_login_link(user):
+    if user is None or not actions.use_login_link(user):
         return render(request, "accounts/login_link_invalid.html", status=400)
     auth.login(request, user, backend=LINK_LOGIN_BACKEND)
     return redirect(_next_url(request))
@@ -101,34 +99,9 @@ def _too_many_requests(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _send_login_link(email: str, next_url: str) -> None:
-    user = User.objects.filter(email__iexact=email, is_active=True).first()
-    if user is None:
-        return
-    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
-    path = reverse("accounts:login_with_link", args=[uidb64, login_link_tokens.make_token(user)])
-    if next_url != "/":
-        path += "?" + urlencode({"next": next_url})
-    emails.send_login_link(user, settings.BASE_URL + path)
-
-
 def _user_for_link(uidb64: str, token: str) -> User | None:
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)), is_active=True)
     except (ValueError, TypeError, OverflowError, ValidationError, User.DoesNotExist):
         return None
     return user if login_link_tokens.check_token(user, token) else None
-
-
-def _use_login_link(user: User) -> bool:
-    """Mark the address as verified and move `last_login` on, which voids the link.
-
-    The UPDATE only matches while `last_login` is what the token was checked against, so of
-    two requests racing with the same link only one logs in.
-    """
-    now = timezone.now()
-    used = User.objects.filter(pk=user.pk, last_login=user.last_login).update(
-        last_login=now, email_verified=True
-    )
-    user.last_login, user.email_verified = now, True
-    return used == 1

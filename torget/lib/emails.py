@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from torget.accounts.models import User
 
 
-def send_login_link(user: "User", url: str) -> None:
-    with override(user.language or get_language()):
+def send_login_link(user: "User", url: str, *, fallback_language: str = "") -> None:
+    with override(user.language or fallback_language or get_language()):
         context = {"user": user, "url": url, "minutes": settings.LOGIN_LINK_MAX_AGE // 60}
         _send("login_link", gettext("Your login link for Torget"), user.email, context)
 

@@ -1,0 +1,45 @@
+"""Writes and side effects for accounts: login links."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from torget.accounts import tasks
+from torget.accounts.models import User
+from torget.accounts.tokens import login_link_tokens
+
+
+def request_login_link(*, email: str, next_url: str, language: str) -> None:
+    """Queue a one-time login link for the account with this address, if there is one."""
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is None:
+        return
+    url = login_link_url(user, next_url)
+    transaction.on_commit(lambda: tasks.send_login_link.enqueue(user.pk, url, language))
+
+
+def login_link_url(user: User, next_url: str) -> str:
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("accounts:login_with_link", args=[uidb64, login_link_tokens.make_token(user)])
+    if next_url != "/":
+        path += "?" + urlencode({"next": next_url})
+    return settings.BASE_URL + path
+
+
+def use_login_link(user: User) -> bool:
+    """Mark the address as verified and move `last_login` on, which voids the link.
+
+    The UPDATE only matches while `last_login` is what the token was checked against, so of
+    two requests racing with the same link only one logs in.
+    """
+    now = timezone.now()
+    used = User.objects.filter(pk=user.pk, last_login=user.last_login).update(
+        last_login=now, email_verified=True
+    )
+    user.last_login, user.email_verified = now, True
+    return used == 1
