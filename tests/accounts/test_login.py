@@ -321,3 +321,11 @@ def test_the_header_shows_the_users_name_and_a_logout_form(client, citizen):
     response = client.get("/")
     assert "Kari Nordmann" in response.text
     assert 'action="/accounts/logout/"' in response.text
+
+
+def test_it_limits_password_attempts_per_address(client, citizen):
+    for _ in range(10):
+        client.post(LOGIN, {"username": citizen.email, "password": "wrong"})
+    response = client.post(LOGIN, {"username": citizen.email, "password": "correct horse battery"})
+    assert response.status_code == 429
+    assert logged_in_user_id(client) is None

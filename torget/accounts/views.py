@@ -22,6 +22,7 @@ from torget.lib import ratelimit
 
 LINK_REQUESTS_PER_WINDOW = 5
 LINK_REQUEST_WINDOW_SECONDS = 15 * 60
+PASSWORD_ATTEMPTS_PER_WINDOW = 10
 # A user who follows a link has not been through authenticate(), so login() must be told
 # which backend vouches for them.
 LINK_LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -32,6 +33,8 @@ LINK_LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 @require_http_methods(["GET", "POST"])
 def log_in(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not _password_attempt_allowed(request):
+        return _too_many_requests(request)
     if form.is_valid():
         auth.login(request, form.get_user())
         return redirect(_next_url(request))
@@ -90,6 +93,15 @@ def _next_url(request: HttpRequest) -> str:
 
 def _link_request_allowed(key: str) -> bool:
     return ratelimit.hit("login-link:" + key, LINK_REQUESTS_PER_WINDOW, LINK_REQUEST_WINDOW_SECONDS)
+
+
+def _password_attempt_allowed(request: HttpRequest) -> bool:
+    """Password guessing is slowed per address tried and per client."""
+    address = request.POST.get("username", "").strip().lower()
+    return all(
+        ratelimit.hit(key, PASSWORD_ATTEMPTS_PER_WINDOW, LINK_REQUEST_WINDOW_SECONDS)
+        for key in ("password:ip:" + request.META.get("REMOTE_ADDR", ""), "password:" + address)
+    )
 
 
 def _too_many_requests(request: HttpRequest) -> HttpResponse:
