@@ -112,6 +112,7 @@ def database_table(result: dict[str, Any]) -> str:
 - Median at {last["reports"]:,} reports ≤ {result["target_ms"]:.0f} ms: {median_met}.
 - Growth, median at {last["reports"]:,} ÷ median at {first["reports"]:,}:
   {result["growth"]:.2f}x (target < {result["target_growth"]:.0f}x): {growth_met}.
+- {cell_verdict(last["ratio"])}
 
 The plan for the first query point at {last["reports"]:,} reports:
 
@@ -125,3 +126,14 @@ def step_row(step: dict[str, Any]) -> str:
         f"| {base['median_ms']:.2f} ms | {base['p95_ms']:.2f} ms | {step['ratio']:.1f}x "
         f"| {step['rows_avg']:.1f} | {step['matches_avg']:.0f} | {step['insert_s']:.0f} s |"
     )
+
+
+def cell_verdict(speed_up: float) -> str:
+    """What the speed-up says about the `cell` column, in words."""
+    if speed_up >= 1.2:
+        verdict = f"makes near() {speed_up:.1f}x faster than"
+    elif speed_up > 0.9:
+        verdict = "makes no measurable difference compared with"
+    else:
+        verdict = f"makes near() slower ({speed_up:.1f}x) than"
+    return f"The grid-cell narrowing {verdict} the lat/lon index alone at this size."

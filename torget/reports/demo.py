@@ -2,8 +2,8 @@
 about 300 reports in every state, so that `make demo` shows a lived-in site.
 
 Everything is loaded in one transaction, so a demo is either fully there or not at all; the
-administrator account therefore marks a loaded demo. The reports come from a fixed random seed:
-two loads on the same day give the same reports, dated relative to the moment of loading.
+administrator account therefore marks a loaded demo. The reports come from a fixed random seed,
+so a load is repeatable; their dates are relative to the moment of loading.
 """
 
 import datetime
@@ -221,14 +221,21 @@ def body_for(area: Area) -> Body:
     """The area's body, with demo contact details. An area imported earlier may have none."""
     body = area.bodies.first() or ensure_body_for(area)
     assert body is not None
-    demo = DEMO_KOMMUNER_BY_CODE.get(area.code) if area.kind == AreaKind.KOMMUNE else None
-    domain = demo.domain if demo else FYLKE_DOMAIN if area.kind == AreaKind.FYLKE else ""
+    domain = contact_domain(area)
     if domain:
         body.email = f"postmottak@{domain}"
         body.website = f"https://www.{domain}"
+    demo = DEMO_KOMMUNER_BY_CODE.get(area.code)
     body.language = demo.language if demo else Language.BOKMAL
     body.save(update_fields=["email", "website", "language"])
     return body
+
+
+def contact_domain(area: Area) -> str:
+    if area.kind == AreaKind.FYLKE:
+        return FYLKE_DOMAIN
+    demo = DEMO_KOMMUNER_BY_CODE.get(area.code)
+    return demo.domain if demo else ""
 
 
 GROUPS = {

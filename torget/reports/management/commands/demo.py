@@ -2,8 +2,9 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from torget.places.geojson import AreaFileError
 from torget.reports.demo import (
     accounts_table,
     choose_geography,
@@ -46,8 +47,12 @@ class Command(BaseCommand):
         if demo_is_loaded() and not options["reset"]:
             self.stdout.write("Demo data already loaded (add --reset to load it again).")
         else:
+            try:
+                geography = choose_geography(options["areas"] or default_areas_path())
+            except AreaFileError as error:
+                raise CommandError(str(error)) from error
             install_demo(
-                choose_geography(options["areas"] or default_areas_path()),
+                geography,
                 reset=options["reset"],
                 postcodes_path=options["postcodes"] or default_postcodes_path(),
                 say=self.stdout.write,

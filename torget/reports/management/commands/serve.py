@@ -1,6 +1,8 @@
 """`torget serve`: gunicorn, and with --with-worker the task worker beside it, as one
 foreground command that starts, watches and stops them together."""
 
+import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -21,6 +23,7 @@ WSGI_APP = "torget.wsgi:application"
 GRACEFUL_SECONDS = 5
 STOP_TIMEOUT = GRACEFUL_SECONDS + 5.0
 POLL_SECONDS = 0.2
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 @dataclass
@@ -49,15 +52,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         bind = options["bind"] or env_str("BIND", DEFAULT_BIND)
         call_command("collectstatic", interactive=False, verbosity=0)
-        children = [Child("gunicorn", start_gunicorn(bind, options["workers"]))]
+        children = [Child("The web server (gunicorn)", start_gunicorn(bind, options["workers"]))]
         if options["with_worker"]:
-            children.append(Child("worker", start_worker()))
+            children.append(Child("The task worker", start_worker()))
         self.stdout.write(f"Torget is running at http://{bind} (Ctrl+C to stop)")
         died = supervise(children)
         stop(children)
         if died is not None:
             raise CommandError(
-                f"The {died.name} stopped by itself (exit status {died.process.returncode}), "
+                f"{died.name} stopped by itself (exit status {died.process.returncode}), "
                 "so Torget was stopped."
             )
 
@@ -72,11 +75,27 @@ def start_gunicorn(bind: str, workers: int) -> subprocess.Popen[bytes]:
         # Unused, and its default path in $HOME would be shared by every Torget on the machine.
         "--no-control-socket",
     ]  # fmt: skip
-    return subprocess.Popen(command)
+    return start_child(command)
 
 
 def start_worker() -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "torget", "worker"])
+    return start_child([sys.executable, "-m", "torget", "worker"])
+
+
+def start_child(command: list[str]) -> subprocess.Popen[bytes]:
+    if not sys.platform.startswith("linux"):
+        return subprocess.Popen(command)
+    parent = os.getpid()
+
+    def stop_with_parent() -> None:
+        """Runs in the child before exec. If `torget serve` is killed outright (SIGKILL, a
+        crash), nothing would stop its children, and gunicorn would go on serving with no
+        supervisor; the kernel sends them SIGTERM instead."""
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return subprocess.Popen(command, preexec_fn=stop_with_parent)
 
 
 def supervise(children: list[Child]) -> Child | None:
