@@ -1,9 +1,9 @@
 """Settings from TORGET_* variables, checked in fresh processes as production would read them."""
 
 import os
-from pathlib import Path
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured

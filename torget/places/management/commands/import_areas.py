@@ -3,8 +3,8 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from torget.lib.progress import progress
 from torget.places.actions import AreaImportPlan, apply_area_import, plan_area_import
 from torget.places.geojson import AreaFileError, load_source, parse_features, read_area_features
 from torget.places.models import AreaKind
@@ -43,21 +43,17 @@ class Command(BaseCommand):
         source = options["source"]
         try:
             raw_features = parse_features(load_source(source), source)
-            features = list(
-                tqdm(
-                    read_area_features(
-                        raw_features,
-                        code_field=options["code_field"],
-                        name_field=options["name_field"],
-                        reject_invalid=options["reject_invalid"],
-                    ),
-                    total=len(raw_features),
-                    desc="Reading areas",
-                    unit=" areas",
-                    file=self.stderr._out,
-                    mininterval=0.25,
-                )
+            self.verbosity = options["verbosity"]
+            reading = read_area_features(
+                raw_features,
+                code_field=options["code_field"],
+                name_field=options["name_field"],
+                reject_invalid=options["reject_invalid"],
             )
+            bar = progress(
+                reading, self, desc="Reading areas", unit="areas", total=len(raw_features)
+            )
+            features = list(bar)
             plan = plan_area_import(features, kind=options["kind"])
         except (AreaFileError, ValueError) as error:
             raise CommandError(str(error)) from error

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from tqdm import tqdm
 
+from torget.lib.progress import progress
 from torget.places.geojson import AreaFileError, load_source
 from torget.places.models import Postcode
 
@@ -45,14 +45,9 @@ class Command(BaseCommand):
         except AreaFileError as error:
             raise CommandError(str(error)) from error
         entries = read_entries(raw, source)
-        progress = tqdm(
-            entries,
-            desc="Reading postcodes",
-            unit=" postcodes",
-            file=self.stderr._out,
-            disable=options["verbosity"] == 0,
-        )
-        postcodes = [postcode_from(index, entry) for index, entry in enumerate(progress, start=1)]
+        self.verbosity = options["verbosity"]
+        bar = progress(entries, self, desc="Reading postcodes", unit="postcodes")
+        postcodes = [postcode_from(index, entry) for index, entry in enumerate(bar, start=1)]
         plan = plan_postcode_import(postcodes)
         if options["commit"]:
             apply_postcode_import(plan)
