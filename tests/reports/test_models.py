@@ -11,7 +11,6 @@ from django.utils.translation import override
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from torget.lib import geo
 from torget.places.models import Body
 from torget.reports.models import Category, InvalidTransition, Report, State
 
@@ -160,15 +159,6 @@ def test_near_uses_exact_distance_not_the_bounding_box(make_report):
     assert all(abs(r.distance - 490) < 490 * 0.005 for r in found)
 
 
-def test_near_finds_reports_across_grid_cell_edges(make_report):
-    """A query right at a cell corner must look in all four cells around it."""
-    lat = geo.CELL_LAT_DEGREES * 6019
-    lon = geo.CELL_LON_DEGREES * 9600 - 180
-    around = [make_report(*destination(lat, lon, 100, b)) for b in (45, 135, 225, 315)]
-    assert len({r.cell for r in around}) == 4
-    assert {r.pk for r in Report.objects.near(lat, lon, 200)} == {r.pk for r in around}
-
-
 def test_near_lists_newest_first_and_paginates(make_report):
     now = timezone.now()
     reports = [make_report(created=now - timedelta(hours=h)) for h in range(25)]
@@ -188,14 +178,6 @@ def test_near_with_a_wide_radius_still_filters_by_exact_distance(make_report):
     near = make_report(*destination(60.1905, 11.9977, 19_000, 90))
     make_report(*destination(60.1905, 11.9977, 21_000, 90))
     assert list(Report.objects.near(60.1905, 11.9977, 20_000)) == [near]
-
-
-def test_saving_a_moved_report_moves_its_cell(make_report):
-    report = make_report()
-    report.lat, report.lon = 59.9127, 10.7461
-    report.save(update_fields=["lat", "lon"])
-    report.refresh_from_db()
-    assert report.cell == geo.cell_key(59.9127, 10.7461)
 
 
 @settings(
@@ -218,7 +200,6 @@ def test_near_agrees_with_a_brute_force_haversine_search(category, citizen, lat,
         Report(
             lat=a,
             lon=b,
-            cell=geo.cell_key(a, b),
             category=category,
             reporter=citizen,
             title="x",

@@ -27,6 +27,6 @@ class ReportAdmin(admin.ModelAdmin[Report]):
     list_select_related = ["category", "category__body"]
     raw_id_fields = ["reporter", "duplicate_of", "category"]
     filter_horizontal = []
-    readonly_fields = ["areas", "bodies", "cell"]
+    readonly_fields = ["areas", "bodies"]
     inlines = [UpdateInline]
     date_hierarchy = "created"

@@ -26,7 +26,6 @@ from tqdm import tqdm
 
 import torget
 from torget.accounts.models import Membership, Role, User
-from torget.lib.geo import cell_key
 from torget.places.actions import apply_area_import, ensure_body_for, plan_area_import
 from torget.places.geojson import (
     AreaFeature,
@@ -540,7 +539,6 @@ def draft_report(
     return Report(
         lat=lat,
         lon=lon,
-        cell=cell_key(lat, lon),  # bulk_create skips save(), which would set it
         address=f"{street} {rng.randint(1, 60)}, {place.area.name}",
         category=category,
         title=title.format(street=street),

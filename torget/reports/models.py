@@ -107,9 +107,9 @@ class ReportQuerySet(models.QuerySet["Report"]):
     def near(self, lat: float, lon: float, metres: float) -> "ReportQuerySet":
         """Reports within `metres` of the point, newest first, with `distance` in metres.
 
-        The indexed `cell` column narrows the search to a few grid cells; the exact distance
-        filter then drops the corners. For radii so large that they cover many cells, the
-        lat/lon index does the narrowing instead.
+        The (lat, lon) index finds the square around the circle; the exact distance filter
+        then drops its corners. An integer grid-cell column was tried as the first filter and
+        measured no faster up to 1M reports (docs/performance.md), so it was removed.
         """
         south, west, north, east = geo.bounding_box(lat, lon, metres)
         ky, kx = geo.metres_per_degree(lat)
@@ -118,10 +118,8 @@ class ReportQuerySet(models.QuerySet["Report"]):
         distance_sq = ExpressionWrapper(
             north_m * north_m + east_m * east_m, output_field=models.FloatField()
         )
-        cells = geo.cells_in_box(south, west, north, east)
-        narrowed = self.filter(cell__in=cells) if len(cells) <= 64 else self
         return (
-            narrowed.filter(lat__range=(south, north), lon__range=(west, east))
+            self.filter(lat__range=(south, north), lon__range=(west, east))
             .alias(distance_sq=distance_sq)
             .filter(distance_sq__lte=float(metres) ** 2)
             .annotate(distance=Sqrt(distance_sq))
@@ -132,8 +130,6 @@ class ReportQuerySet(models.QuerySet["Report"]):
 class Report(models.Model):
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
-    # Grid cell of (lat, lon), see lib/geo.py; kept in step by save().
-    cell = models.IntegerField(editable=False, db_index=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     areas = models.ManyToManyField("places.Area", related_name="reports", blank=True)
     category = models.ForeignKey(
@@ -167,7 +163,7 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         ordering = ["-created", "-id"]
         indexes = [
-            # near() for radii wider than 64 grid cells.
+            # near(): the range on lat is scanned, lon is checked inside the index.
             models.Index(fields=["lat", "lon"], name="report_lat_lon"),
             # Public lists and feeds: "newest first within a state".
             models.Index(fields=["state", "-created"], name="report_state_created"),
@@ -175,13 +171,6 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        self.cell = geo.cell_key(self.lat, self.lon)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"lat", "lon"} & set(update_fields):  # type: ignore[call-overload]
-            kwargs["update_fields"] = {*update_fields, "cell"}  # type: ignore[misc]
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def get_absolute_url(self) -> str:
         return f"/report/{self.pk}"
