@@ -18,6 +18,7 @@ from typing import Any
 from bench.document import write_document
 from bench.environment import REPO_DIR, postgres_server_version
 from bench.machine import describe_machine
+from bench.stats import times
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/torget_bench"
 
@@ -96,9 +97,10 @@ def print_summary(points: dict[str, Any], near: list[dict[str, Any]], skipped: l
             n, b = step["near"], step["baseline"]
             print(
                 f"  {step['reports']:>9,} reports: median {n['median_ms']:.2f} ms, "
-                f"p95 {n['p95_ms']:.2f} ms; without cells {b['median_ms']:.2f} ms "
-                f"(p95 {b['p95_ms']:.2f}); {step['ratio']:.1f}x; {step['rows_avg']:.1f} rows "
-                f"per page, {step['matches_avg']:.0f} in the circle"
+                f"p95 {n['p95_ms']:.2f} ms (SQL alone {step['sql_median_ms']:.2f} ms); "
+                f"full scan {b['median_ms']:.2f} ms over {b['points']} points, index "
+                f"speed-up {times(step['ratio'])}; {step['rows_avg']:.1f} rows per page, "
+                f"{step['matches_avg']:.0f} in the circle"
             )
         last = result["steps"][-1]
         median_verdict = "met" if last["near"]["median_ms"] <= result["target_ms"] else "NOT MET"

@@ -2,12 +2,13 @@
 
 The same reports table grows 10k → 100k → 1M (10k → 100k with --quick) and is measured after
 each step. Reports fall where people live (see bench/data.py) and were created over the last
-two years. They are inserted in bulk on a raw cursor, which bypasses Report.save(), so the
-`cell` column is computed here by a vectorised copy of lib/geo.cell_key, checked against the
-original on a sample.
+two years. They are inserted in bulk on a raw cursor (executemany on SQLite, COPY on
+PostgreSQL).
 
-The baseline is the same circle query without the `cell__in` narrowing: what the (lat, lon)
-index alone gives.
+The baseline is the same exact-distance circle query without the lat/lon range filter, so no
+index can narrow it: a full table scan that works out the distance of every report. It is slow
+at 1M reports, so it runs on the first BASELINE_POINTS query points only, once each after a
+warm-up, and must return the same first page as near() there.
 
     python -m bench.near --database-url URL [--json-out FILE] [--quick]
 """
@@ -26,13 +27,14 @@ from tqdm import tqdm
 
 from bench.data import points_where_people_live
 from bench.environment import is_postgres_url, recreate_postgres_database, setup_django
-from bench.stats import median, p95, ratio
+from bench.stats import median, p95, ratio, times
 
 SEED = 20250101
 SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (10_000, 100_000)
 QUERY_POINTS = 300
 PASSES = 5
+BASELINE_POINTS = 15
 RADIUS_M = 500
 PAGE = 20
 TWO_YEARS = datetime.timedelta(days=730)
@@ -65,7 +67,7 @@ STATE_SHARES = {
     "closed": 0.08,
 }
 COLUMNS = (
-    "lat", "lon", "cell", "address", "title", "detail", "show_name", "state", "hidden",
+    "lat", "lon", "address", "title", "detail", "show_name", "state", "hidden",
     "created", "confirmed", "acknowledged", "fixed", "closed", "updated",
     "category_id", "reporter_id", "duplicate_of_id",
 )  # fmt: skip
@@ -116,11 +118,13 @@ def run(sizes: tuple[int, ...]) -> dict[str, Any]:
         "page": PAGE,
         "query_points": QUERY_POINTS,
         "passes": PASSES,
+        "baseline_points": BASELINE_POINTS,
         "steps": steps,
         "growth": steps[-1]["near"]["median_ms"] / steps[0]["near"]["median_ms"],
         "target_ms": TARGET_MS,
         "target_growth": TARGET_GROWTH,
-        "plan": query_plan(*query_points[0]),
+        "plan": query_plan(near_queryset(*query_points[0])),
+        "baseline_plan": query_plan(full_scan(*query_points[0], RADIUS_M)),
     }
     print(
         f"near[{vendor}]: growth {steps[0]['reports']:,} → {steps[-1]['reports']:,}: "
@@ -128,15 +132,6 @@ def run(sizes: tuple[int, ...]) -> dict[str, Any]:
         flush=True,
     )
     return result
-
-
-def cell_keys(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """lib/geo.cell_key for whole arrays; the same floor of the same float division."""
-    from torget.lib import geo
-
-    rows = np.floor(lats / geo.CELL_LAT_DEGREES).astype(np.int64)
-    cols = np.floor((lons + 180.0) / geo.CELL_LON_DEGREES).astype(np.int64)
-    return rows * geo.CELL_LON_COUNT + cols
 
 
 class ReportGenerator:
@@ -166,9 +161,7 @@ class ReportGenerator:
         lats, lons = points_where_people_live(self.rng, count)
         if not len(self.first_lats):
             self.first_lats, self.first_lons = lats, lons
-        cells = cell_keys(lats, lons)
-        check_cell_keys(self.rng, lats, lons, cells)
-        rows = self.rows(lats, lons, cells)
+        rows = self.rows(lats, lons)
         started = time.perf_counter()
         with tqdm(total=count, desc=f"near[{connection.vendor}]: inserting", unit=" rows") as bar:
             if connection.vendor == "postgresql":
@@ -181,23 +174,21 @@ class ReportGenerator:
         picks = self.rng.choice(len(self.first_lats), size=count, replace=False)
         return [(float(self.first_lats[i]), float(self.first_lons[i])) for i in picks]
 
-    def rows(
-        self, lats: np.ndarray, lons: np.ndarray, cells: np.ndarray
-    ) -> Iterator[tuple[Any, ...]]:
+    def rows(self, lats: np.ndarray, lons: np.ndarray) -> Iterator[tuple[Any, ...]]:
         count = len(lats)
         ages = self.rng.uniform(0, TWO_YEARS.total_seconds(), count).tolist()
         states = self.rng.choice(
             list(STATE_SHARES), size=count, p=list(STATE_SHARES.values())
         ).tolist()
         titles = self.rng.choice(TITLES, size=count).tolist()
-        for lat, lon, cell, age, state, title in zip(
-            lats.tolist(), lons.tolist(), cells.tolist(), ages, states, titles, strict=True
+        for lat, lon, age, state, title in zip(
+            lats.tolist(), lons.tolist(), ages, states, titles, strict=True
         ):
             created = self.now - datetime.timedelta(seconds=age)
             confirmed, acknowledged, fixed, closed = lifecycle(state, created, self.now)
             updated = max(t for t in (created, confirmed, acknowledged, fixed, closed) if t)
             yield (
-                lat, lon, cell, "", title, "", False, state, False,
+                lat, lon, "", title, "", False, state, False,
                 created, confirmed, acknowledged, fixed, closed, updated,
                 self.category_id, self.reporter_id, None,
             )  # fmt: skip
@@ -218,15 +209,6 @@ def lifecycle(
         done if state in ("not_responsible", "duplicate", "no_further_action", "closed") else None
     )
     return confirmed, acknowledged, fixed, closed
-
-
-def check_cell_keys(
-    rng: np.random.Generator, lats: np.ndarray, lons: np.ndarray, cells: np.ndarray
-) -> None:
-    from torget.lib import geo
-
-    for i in rng.choice(len(lats), size=min(len(lats), 10_000), replace=False).tolist():
-        assert int(cells[i]) == geo.cell_key(float(lats[i]), float(lons[i])), (lats[i], lons[i])
 
 
 def table_and_columns() -> tuple[str, str]:
@@ -299,17 +281,39 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def near_page(lat: float, lon: float) -> list[Any]:
+def near_queryset(lat: float, lon: float) -> Any:
     from torget.reports.models import Report
 
-    return list(Report.objects.near(lat, lon, RADIUS_M)[:PAGE])
+    return Report.objects.near(lat, lon, RADIUS_M)
 
 
-def without_cells(lat: float, lon: float, metres: float) -> Any:
-    """near() minus the `cell__in` filter: the circle found through the lat/lon index alone.
+def near_page(lat: float, lon: float) -> list[Any]:
+    return list(near_queryset(lat, lon)[:PAGE])
 
-    Written out by hand to mirror ReportQuerySet.near(); measure() checks that both return
-    the same page, so a change to near() that this copy misses shows up as a failure.
+
+def near_sql(lat: float, lon: float) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and parameters of near()'s first page: what Django builds before the database
+    is asked anything."""
+    sql, params = near_queryset(lat, lon)[:PAGE].query.sql_with_params()
+    return sql, tuple(params)
+
+
+def run_sql(sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """The database alone: already-built SQL on a cursor, rows fetched as plain tuples."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def full_scan(lat: float, lon: float, metres: float) -> Any:
+    """near() without the lat/lon range filter: the exact distance of every report.
+
+    No index can serve a filter on the computed distance, so the database reads the whole
+    table: what near() would cost without the (lat, lon) index. Written out by hand to mirror
+    ReportQuerySet.near(); measure() checks that both return the same page, so a change to
+    near() that this copy misses shows up as a failure.
     """
     from django.db.models import ExpressionWrapper, F, FloatField
     from django.db.models.functions import Sqrt
@@ -317,14 +321,12 @@ def without_cells(lat: float, lon: float, metres: float) -> Any:
     from torget.lib import geo
     from torget.reports.models import Report
 
-    south, west, north, east = geo.bounding_box(lat, lon, metres)
     ky, kx = geo.metres_per_degree(lat)
     north_m = (F("lat") - lat) * ky
     east_m = (F("lon") - lon) * kx
     distance_sq = ExpressionWrapper(north_m * north_m + east_m * east_m, output_field=FloatField())
     return (
-        Report.objects.filter(lat__range=(south, north), lon__range=(west, east))
-        .alias(distance_sq=distance_sq)
+        Report.objects.alias(distance_sq=distance_sq)
         .filter(distance_sq__lte=float(metres) ** 2)
         .annotate(distance=Sqrt(distance_sq))
         .order_by("-created", "-id")
@@ -332,7 +334,7 @@ def without_cells(lat: float, lon: float, metres: float) -> Any:
 
 
 def baseline_page(lat: float, lon: float) -> list[Any]:
-    return list(without_cells(lat, lon, RADIUS_M)[:PAGE])
+    return list(full_scan(lat, lon, RADIUS_M)[:PAGE])
 
 
 def timed(
@@ -343,59 +345,86 @@ def timed(
     return (time.perf_counter() - started) * 1000, [report.pk for report in page]
 
 
-def measure(points: list[tuple[float, float]], size: int) -> dict[str, Any]:
-    """Both queries for every point, PASSES times, taking turns at going first.
+def stopwatch(work: Callable[..., object], *args: Any) -> float:
+    started = time.perf_counter()
+    work(*args)
+    return (time.perf_counter() - started) * 1000
 
-    Each point keeps its best time over the passes, and the median and p95 are taken over
-    the points. A hiccup elsewhere on the machine then does not count, while the spread
+
+def measure(points: list[tuple[float, float]], size: int) -> dict[str, Any]:
+    """near() for every point PASSES times, then the full-scan baseline for the first few.
+
+    Each point keeps its best near() time over the passes, and the median and p95 are taken
+    over the points. A hiccup elsewhere on the machine then does not count, while the spread
     between quiet villages and busy city centres, which is what p95 should show, does.
+    The same passes time the two halves of near(): Django building the SQL, and the database
+    running that SQL with the rows fetched as plain tuples.
+
+    The baseline reads the whole table on every query, so it runs on the first
+    BASELINE_POINTS points only: one untimed pass, then one timed pass. Its speed-up is
+    taken against near()'s median over those same points.
     """
     from django.db import connection
 
-    from torget.reports.models import Report
-
-    # One untimed pass warms the caches and the connection for both queries alike.
+    # One untimed pass warms the caches and the connection.
     for lat, lon in points:
         near_page(lat, lon)
-        baseline_page(lat, lon)
+    compiled = [near_sql(lat, lon) for lat, lon in points]
     # The insert leaves garbage behind; collecting it now keeps it out of the timings.
     gc.collect()
     near_ms = [float("inf")] * len(points)
-    base_ms = [float("inf")] * len(points)
-    pages: list[int] = []
+    build_ms = [float("inf")] * len(points)
+    sql_ms = [float("inf")] * len(points)
+    pages: list[list[int]] = []
     label = f"near[{connection.vendor}] {size:,}: querying"
     with tqdm(total=PASSES * len(points), desc=label, unit=" points", leave=False) as bar:
         for n in range(PASSES):
             for i, (lat, lon) in enumerate(points):
-                if (i + n) % 2:
-                    base_time, base_ids = timed(baseline_page, lat, lon)
-                    near_time, near_ids = timed(near_page, lat, lon)
-                else:
-                    near_time, near_ids = timed(near_page, lat, lon)
-                    base_time, base_ids = timed(baseline_page, lat, lon)
-                assert near_ids == base_ids, f"near() and the baseline differ at {lat}, {lon}"
+                near_time, near_ids = timed(near_page, lat, lon)
+                build_time = stopwatch(near_sql, lat, lon)
+                sql_time = stopwatch(run_sql, *compiled[i])
                 near_ms[i] = min(near_ms[i], near_time)
-                base_ms[i] = min(base_ms[i], base_time)
+                build_ms[i] = min(build_ms[i], build_time)
+                sql_ms[i] = min(sql_ms[i], sql_time)
                 if n == 0:
-                    pages.append(len(near_ids))
+                    pages.append(near_ids)
+                else:
+                    assert near_ids == pages[i], f"near() changed its answer at {lat}, {lon}"
                 bar.update()
-    matches = [Report.objects.near(lat, lon, RADIUS_M).count() for lat, lon in points]
+
+    subset = points[:BASELINE_POINTS]
+    gc.collect()
+    for lat, lon in tqdm(subset, desc=f"{label} baseline (warm-up)", leave=False):
+        baseline_page(lat, lon)
+    base_ms = []
+    for i, (lat, lon) in enumerate(tqdm(subset, desc=f"{label} baseline", leave=False)):
+        base_time, base_ids = timed(baseline_page, lat, lon)
+        assert base_ids == pages[i], f"near() and the baseline differ at {lat}, {lon}"
+        base_ms.append(base_time)
+    near_subset_median = median(near_ms[: len(subset)])
+
+    matches = [near_queryset(lat, lon).count() for lat, lon in points]
     return {
         "reports": size,
         "near": {"median_ms": median(near_ms), "p95_ms": p95(near_ms)},
-        "baseline": {"median_ms": median(base_ms), "p95_ms": p95(base_ms)},
-        "ratio": ratio(median(base_ms), median(near_ms)),
-        "rows_avg": sum(pages) / len(pages),
+        "build_median_ms": median(build_ms),
+        "sql_median_ms": median(sql_ms),
+        "baseline": {
+            "points": len(subset),
+            "median_ms": median(base_ms),
+            "near_median_ms": near_subset_median,
+        },
+        "ratio": ratio(median(base_ms), near_subset_median),
+        "rows_avg": sum(len(page) for page in pages) / len(pages),
         "matches_avg": sum(matches) / len(matches),
     }
 
 
-def query_plan(lat: float, lon: float) -> str:
+def query_plan(queryset: Any) -> str:
+    """The plan for the first page of `queryset`; on PostgreSQL with actual times."""
     from django.db import connection
 
-    from torget.reports.models import Report
-
-    page = Report.objects.near(lat, lon, RADIUS_M)[:PAGE]
+    page = queryset[:PAGE]
     if connection.vendor == "postgresql":
         return page.explain(analyze=True, buffers=True)
     return page.explain()
@@ -416,9 +445,11 @@ def print_step(vendor: str, step: dict[str, Any]) -> None:
     near, base = step["near"], step["baseline"]
     print(
         f"near[{vendor}] {step['reports']:>9,} reports: near() median {near['median_ms']:.2f} ms "
-        f"p95 {near['p95_ms']:.2f} ms | without cells median {base['median_ms']:.2f} ms "
-        f"p95 {base['p95_ms']:.2f} ms | {step['ratio']:.1f}x | {step['rows_avg']:.1f} rows "
-        f"per page, {step['matches_avg']:.0f} in the circle | inserted in {step['insert_s']:.1f} s",
+        f"p95 {near['p95_ms']:.2f} ms (building the SQL {step['build_median_ms']:.2f} ms, "
+        f"running it {step['sql_median_ms']:.2f} ms) | full scan median {base['median_ms']:.2f} "
+        f"ms over {base['points']} points, near() {base['near_median_ms']:.2f} ms there: "
+        f"{times(step['ratio'])} | {step['rows_avg']:.1f} rows per page, "
+        f"{step['matches_avg']:.0f} in the circle | inserted in {step['insert_s']:.1f} s",
         flush=True,
     )
 

@@ -14,3 +14,8 @@ def p95(values: list[float]) -> float:
 def ratio(baseline: float, measured: float) -> float:
     """How many times faster `measured` is than `baseline`."""
     return baseline / measured if measured else float("inf")
+
+
+def times(factor: float) -> str:
+    """A speed-up as text: one decimal below 10x, whole numbers above."""
+    return f"{factor:.1f}x" if factor < 10 else f"{factor:.0f}x"

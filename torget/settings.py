@@ -3,6 +3,8 @@ docs/deploy.md lists them all."""
 
 from pathlib import Path
 
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -47,6 +49,7 @@ INSTALLED_APPS = [
     "torget.accounts",
     "torget.places",
     "torget.reports",
+    "torget.alerts",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +108,8 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 LOGIN_LINK_MAX_AGE = int(env_float("LOGIN_LINK_MAX_AGE", 3600))
+# An unconfirmed report's link works this long; then the report is gone for good.
+REPORT_CONFIRMATION_DAYS = int(env_float("REPORT_CONFIRMATION_DAYS", 7))
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", "Norsk bokmål"), ("nn", "Norsk nynorsk"), ("en", "English")]
@@ -115,12 +120,18 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(DATA_DIR / "static")))
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS = [
+    PACKAGE_DIR / "static",
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("leaflet-markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG
 
-MAILERS = {"default": email_from_url(env_str("EMAIL_URL"))}
+# The demo keeps every e-mail in DATA_DIR/outbox, readable at /dev/outbox.
+MAILERS = {"default": email_from_url(env_str("EMAIL_URL", "outbox:" if DEBUG else "console:"))}
+OUTBOX_DIR = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Torget <torget@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -7,6 +7,7 @@ from torget.places import views as places_views
 
 urlpatterns = [
     path("", places_views.home, name="home"),
+    path("", include("torget.reports.urls")),
     path("geocode", places_views.geocode, name="geocode"),
     path("accounts/", include("torget.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -87,11 +87,14 @@ def database_from_url(url: str, default_sqlite: Path) -> dict[str, Any]:
 
 def email_from_url(url: str) -> dict[str, Any]:
     """Django's MAILERS["default"] from smtp://user:pass@host:port, smtps://... (implicit TLS),
-    smtp+tls://... (STARTTLS), console:, file:///path or memory:."""
+    smtp+tls://... (STARTTLS), console:, outbox: (the demo's /dev/outbox), file:///path or
+    memory:."""
     if url in ("", "console:"):
         return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if url == "memory:":
         return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if url == "outbox:":
+        return {"BACKEND": "torget.lib.outbox.OutboxBackend"}
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return {
@@ -100,8 +103,8 @@ def email_from_url(url: str) -> dict[str, Any]:
         }
     if parsed.scheme not in ("smtp", "smtps", "smtp+tls"):
         raise ImproperlyConfigured(
-            f"{PREFIX}EMAIL_URL must be smtp://, smtps://, smtp+tls://, file://, console: "
-            f"or memory:, got {url!r}."
+            f"{PREFIX}EMAIL_URL must be smtp://, smtps://, smtp+tls://, file://, console:, "
+            f"outbox: or memory:, got {url!r}."
         )
     options = parse_qs(parsed.query)
     return {

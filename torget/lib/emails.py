@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext, override
 
 if TYPE_CHECKING:
     from torget.accounts.models import User
+    from torget.reports.models import Report
 
 
 def send_login_link(user: "User", url: str, *, fallback_language: str = "") -> None:
@@ -28,3 +29,16 @@ def _send(template: str, subject: str, to: str, context: dict[str, Any]) -> None
     message = EmailMultiAlternatives(subject, text, to=[to])
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+def send_report_confirmation(report: "Report", url: str, *, fallback_language: str = "") -> None:
+    user = report.reporter
+    with override(user.language or fallback_language or get_language()):
+        context = {
+            "user": user,
+            "report": report,
+            "url": url,
+            "days": settings.REPORT_CONFIRMATION_DAYS,
+        }
+        subject = gettext("Confirm your report: %(title)s") % {"title": report.title}
+        _send("report_confirmation", subject, user.email, context)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, F
 from django.db.models.functions import Sqrt
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +73,13 @@ class Category(models.Model):
     group_nb = models.CharField(_("group (bokmål)"), max_length=100, blank=True)
     group_nn = models.CharField(_("group (nynorsk)"), max_length=100, blank=True)
     group_en = models.CharField(_("group (English)"), max_length=100, blank=True)
+    urgent_notice_nb = models.TextField(
+        _("urgent notice (bokmål)"),
+        blank=True,
+        help_text=_("Shown before the form, e.g. «Er det farlig? Ring 110.»"),
+    )
+    urgent_notice_nn = models.TextField(_("urgent notice (nynorsk)"), blank=True)
+    urgent_notice_en = models.TextField(_("urgent notice (English)"), blank=True)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -92,6 +100,10 @@ class Category(models.Model):
     @property
     def group(self) -> str:
         return self._translated("group")
+
+    @property
+    def urgent_notice(self) -> str:
+        return self._translated("urgent_notice")
 
     def _translated(self, field: str) -> str:
         language = (get_language() or "nb")[:2]
@@ -154,6 +166,10 @@ class Report(models.Model):
     acknowledged = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     fixed = models.DateTimeField(_("fixed"), null=True, blank=True)
     closed = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The body's first public answer, for "median time to first answer".
+    answered = models.DateTimeField(_("first answered"), null=True, blank=True)
+    takedown_requested = models.DateTimeField(_("take-down requested"), null=True, blank=True)
+    takedown_reason = models.TextField(_("reason for take-down"), blank=True)
     updated = models.DateTimeField(_("last changed"), auto_now=True)
 
     objects: ClassVar[ReportQuerySet] = ReportQuerySet.as_manager()  # type: ignore[assignment]
@@ -173,7 +189,7 @@ class Report(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return f"/report/{self.pk}"
+        return reverse("reports:detail", args=[self.pk])
 
     @property
     def is_public(self) -> bool:
@@ -303,7 +319,10 @@ class Photo(models.Model):
     update = models.ForeignKey(
         Update, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
     )
+    # All three are re-encoded by lib/images.py, without EXIF or any other metadata.
     image = models.ImageField(_("image"), upload_to=photo_path)
+    medium = models.ImageField(_("medium size"), upload_to=photo_path, blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_path, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now)
 

@@ -1,0 +1,249 @@
+"""Every write to reports with a side effect: one keyword-only function each, in one
+transaction, with e-mail and other tasks queued on commit."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from torget.accounts.models import User
+from torget.alerts.models import Subscription, SubscriptionKind
+from torget.lib.signing import make_token, read_token
+from torget.places.models import Area, Body
+from torget.reports import tasks
+from torget.reports.models import (
+    Category,
+    InvalidTransition,
+    Photo,
+    Report,
+    State,
+    Support,
+    Update,
+)
+
+if TYPE_CHECKING:
+    from torget.lib.images import ProcessedImage
+
+CONFIRMATION = "report-confirmation"
+
+
+class NotAllowed(Exception):
+    """The person may not do this to this report; the message says why."""
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who is reporting: a logged-in user, or the details typed into the form."""
+
+    user: User | None
+    email: str
+    name: str = ""
+    phone: str = ""
+
+
+@transaction.atomic
+def submit_report(
+    *,
+    reporter: Reporter,
+    category: Category,
+    lat: float,
+    lon: float,
+    title: str,
+    detail: str,
+    show_name: bool,
+    photos: "list[ProcessedImage]",
+    address: str = "",
+    language: str = "nb",
+) -> Report:
+    """A new report. A logged-in reporter's is public at once; anyone else's waits for the
+    e-mailed confirmation link, and is neither public nor sent until then."""
+    user = reporter.user or user_for_email(reporter)
+    confirmed = reporter.user is not None
+    now = timezone.now()
+    report = Report.objects.create(
+        lat=lat,
+        lon=lon,
+        address=address,
+        category=category,
+        title=title,
+        detail=detail,
+        reporter=user,
+        show_name=show_name,
+        state=State.OPEN if confirmed else State.UNCONFIRMED,
+        created=now,
+        confirmed=now if confirmed else None,
+    )
+    report.areas.set(Area.objects.covering(lat, lon))
+    report.bodies.set([category.body_id])
+    save_photos(report, photos)
+    if confirmed:
+        follow(user, report)
+    else:
+        url = confirmation_url(report)
+        transaction.on_commit(
+            lambda: tasks.send_report_confirmation.enqueue(report.pk, url, language)
+        )
+    return report
+
+
+def user_for_email(reporter: Reporter) -> User:
+    """The account for this address, made if new. An existing account's name and phone are
+    filled in only where empty: a form anyone can submit must not overwrite them."""
+    user, created = User.objects.get_or_create(
+        email__iexact=reporter.email,
+        defaults={"email": reporter.email.lower(), "name": reporter.name, "phone": reporter.phone},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        return user
+    changed = [f for f in ("name", "phone") if not getattr(user, f) and getattr(reporter, f)]
+    for field in changed:
+        setattr(user, field, getattr(reporter, field))
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+def save_photos(
+    report: Report, photos: "list[ProcessedImage]", update: Update | None = None
+) -> None:
+    for position, processed in enumerate(photos):
+        photo = Photo(report=report, update=update, position=position)
+        photo.image.save(f"{processed.name}.jpg", ContentFile(processed.full), save=False)
+        photo.medium.save(f"{processed.name}-m.jpg", ContentFile(processed.medium), save=False)
+        photo.thumbnail.save(
+            f"{processed.name}-t.jpg", ContentFile(processed.thumbnail), save=False
+        )
+        photo.save()
+
+
+def confirmation_url(report: Report) -> str:
+    token = make_token(CONFIRMATION, str(report.pk))
+    return settings.BASE_URL + reverse("reports:confirm", args=[token])
+
+
+def report_for_confirmation(token: str) -> Report:
+    """The report a confirmation link names; raises lib.signing.BadToken / ExpiredToken, or
+    Report.DoesNotExist when it has gone."""
+    max_age = settings.REPORT_CONFIRMATION_DAYS * 24 * 3600
+    report_id = read_token(CONFIRMATION, token, max_age_seconds=max_age)
+    return Report.objects.select_related("reporter").get(pk=int(report_id))
+
+
+@transaction.atomic
+def confirm_report(*, report: Report) -> None:
+    """Make the report public and due for delivery, verify the address, and sign the
+    reporter up for updates on it."""
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    locked.confirm()
+    report.refresh_from_db()
+    user = report.reporter
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified"])
+    follow(user, report)
+
+
+def follow(user: User, report: Report) -> None:
+    Subscription.objects.get_or_create(
+        user=user, kind=SubscriptionKind.REPORT, report=report, defaults={"active": True}
+    )
+
+
+@transaction.atomic
+def add_update(
+    *,
+    report: Report,
+    author: User,
+    text: str,
+    photos: "list[ProcessedImage]",
+    mark_fixed: bool = False,
+    show_name: bool = False,
+) -> Update:
+    """A citizen's entry on the timeline, optionally saying the problem is fixed."""
+    if not report.is_public:
+        raise NotAllowed("Only a public report can be updated.")
+    new_state = ""
+    if mark_fixed:
+        report.mark_fixed()
+        new_state = State.FIXED
+    update = Update.objects.create(
+        report=report, author=author, text=text, new_state=new_state, show_name=show_name
+    )
+    save_photos(report, photos, update=update)
+    follow(author, report)
+    return update
+
+
+@transaction.atomic
+def add_support(*, report: Report, user: User) -> Support:
+    """ "I have this problem too". Saying it twice counts once."""
+    if not report.is_public:
+        raise NotAllowed("Only a public report can be supported.")
+    support, _ = Support.objects.get_or_create(report=report, user=user)
+    follow(user, report)
+    return support
+
+
+@transaction.atomic
+def reopen_report(*, report: Report, by: User, reason: str) -> Update:
+    try:
+        report.reopen(by=by)
+    except InvalidTransition as error:
+        raise NotAllowed(str(error)) from error
+    return Update.objects.create(report=report, author=by, text=reason, new_state=State.OPEN)
+
+
+def bodies_answering(user: User, report: Report) -> list[Body]:
+    """The bodies responsible for the report that this user may answer for."""
+    return list(
+        Body.objects.filter(memberships__user=user, reports=report).distinct().order_by("name")
+    )
+
+
+@transaction.atomic
+def answer_as_body(
+    *,
+    report: Report,
+    staff: User,
+    body: Body,
+    text: str,
+    new_state: str = "",
+    duplicate_of: Report | None = None,
+) -> Update:
+    """A body's public answer, with an optional state change; shown with the body's badge."""
+    if body not in bodies_answering(staff, report):
+        raise NotAllowed("You do not act for a body responsible for this report.")
+    if new_state and new_state != report.state:
+        try:
+            report.set_state_by_body(new_state, duplicate_of=duplicate_of)
+        except InvalidTransition as error:
+            raise NotAllowed(str(error)) from error
+    if report.answered is None:
+        report.answered = timezone.now()
+        report.save(update_fields=["answered", "updated"])
+    return Update.objects.create(
+        report=report, author=staff, body=body, text=text, new_state=new_state
+    )
+
+
+def hide_reporter_name(*, report: Report, by: User) -> None:
+    if by.pk != report.reporter_id:
+        raise NotAllowed("Only the reporter can hide their name.")
+    report.show_name = False
+    report.save(update_fields=["show_name", "updated"])
+    report.updates.filter(author=by).update(show_name=False)
+
+
+def request_takedown(*, report: Report, by: User, reason: str) -> None:
+    """The reporter asks moderators to take the report down; it stays up until they do."""
+    if by.pk != report.reporter_id:
+        raise NotAllowed("Only the reporter can ask for the report to be taken down.")
+    report.takedown_requested = timezone.now()
+    report.takedown_reason = reason
+    report.save(update_fields=["takedown_requested", "takedown_reason", "updated"])
