@@ -35,7 +35,28 @@ def kommune_features():
 
 @pytest.fixture
 def kommuner(db, kommune_features):
-    """All 357 municipalities imported, each with its kommune body."""
-    from torget.places.actions import apply_area_import, plan_area_import
+    """All 357 municipalities, each with its kommune body, as `import-areas --commit
+    --create-bodies` leaves them, written in bulk because most tests need them as scenery."""
+    from torget.lib.names import norwegian_slug
+    from torget.places.lookup import forget_area_index
+    from torget.places.models import Area, Body
 
-    apply_area_import(plan_area_import(kommune_features, kind="kommune"), create_bodies=True)
+    areas = []
+    for feature in kommune_features:
+        area = Area(name=feature.name, kind="kommune", code=feature.code)
+        area.set_geometry(feature.geometry)
+        areas.append(area)
+    areas = Area.objects.bulk_create(areas)
+    slugs: set[str] = set()
+    bodies = []
+    for area in areas:
+        slug = norwegian_slug(area.name)
+        slug = f"{slug}-{area.code}" if slug in slugs else slug
+        slugs.add(slug)
+        bodies.append(Body(name=f"{area.name} kommune", slug=slug, kind="kommune"))
+    bodies = Body.objects.bulk_create(bodies)
+    Body.areas.through.objects.bulk_create(
+        Body.areas.through(body_id=body.pk, area_id=area.pk)
+        for body, area in zip(bodies, areas, strict=True)
+    )
+    forget_area_index()

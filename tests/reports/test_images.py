@@ -1,0 +1,152 @@
+"""Photos are turned upright, stripped of every piece of metadata, resized, or refused."""
+
+import io
+import struct
+import zlib
+
+import pillow_heif
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import ExifTags, Image
+
+from torget.lib import images
+from torget.lib.images import ImageRejected, process_upload
+
+pillow_heif.register_heif_opener()
+
+
+def encoded(image: Image.Image, format: str, **params) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format=format, **params)
+    return out.getvalue()
+
+
+def upload(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def gps_jpeg(width: int = 400, height: int = 200, orientation: int = 6) -> bytes:
+    """A landscape JPEG that says "rotate me 90°" and where it was taken."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    exif[ExifTags.Base.Make] = "Telefon"
+    exif[ExifTags.IFD.GPSInfo] = {
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: (60.0, 11.0, 25.8),
+        ExifTags.GPS.GPSLongitudeRef: "E",
+        ExifTags.GPS.GPSLongitude: (11.0, 59.0, 51.7),
+    }
+    image = Image.new("RGB", (width, height), "red")
+    return encoded(image, "JPEG", exif=exif, comment=b"taken at home")
+
+
+def truncated_jpeg() -> bytes:
+    """The first half of a photo, as a broken upload leaves it."""
+    whole = encoded(Image.effect_noise((400, 400), 60).convert("RGB"), "JPEG")
+    return whole[: len(whole) // 2]
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A PNG of a few bytes whose header claims width x height pixels."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" * 16)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_a_photo_carrying_gps_and_orientation_comes_out_upright_and_without_exif():
+    original = gps_jpeg()
+    assert b"Exif" in original
+    assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+
+    processed = process_upload(upload(original))
+
+    for variant in (processed.full, processed.medium, processed.thumbnail):
+        image = Image.open(io.BytesIO(variant))
+        assert image.format == "JPEG"
+        assert not image.getexif()
+        assert "exif" not in image.info
+        assert "icc_profile" not in image.info
+        assert "comment" not in image.info
+        assert b"Exif" not in variant
+        assert b"GPS" not in variant
+        assert b"taken at home" not in variant
+    full = Image.open(io.BytesIO(processed.full))
+    assert full.size == (200, 400), "orientation 6 means the camera was held upright"
+
+
+def test_the_three_sizes_have_the_promised_longest_sides():
+    processed = process_upload(upload(encoded(Image.new("RGB", (3000, 1500), "blue"), "JPEG")))
+
+    sizes = [Image.open(io.BytesIO(v)).size for v in (processed.full, processed.medium)]
+    thumbnail = Image.open(io.BytesIO(processed.thumbnail)).size
+    assert sizes == [(2048, 1024), (1024, 512)]
+    assert thumbnail == (320, 160)
+
+
+def test_the_file_name_is_random_and_never_the_uploaders():
+    first = process_upload(upload(gps_jpeg(), name="kari-nordmann-home.jpg"))
+    second = process_upload(upload(gps_jpeg(), name="kari-nordmann-home.jpg"))
+
+    assert "kari" not in first.name
+    assert len(first.name) == 32
+    assert first.name != second.name
+
+
+@pytest.mark.parametrize(
+    ("format", "mode"),
+    [("PNG", "RGBA"), ("PNG", "P"), ("WEBP", "RGB"), ("HEIF", "RGB"), ("JPEG", "L")],
+)
+def test_png_webp_heic_and_grey_jpeg_are_accepted(format, mode):
+    processed = process_upload(upload(encoded(Image.new(mode, (64, 48)), format), "x"))
+
+    image = Image.open(io.BytesIO(processed.full))
+    assert (image.format, image.mode, image.size) == ("JPEG", "RGB", (64, 48))
+
+
+def test_transparent_parts_become_white_not_black():
+    transparent = encoded(Image.new("RGBA", (10, 10), (0, 0, 0, 0)), "PNG")
+
+    image = Image.open(io.BytesIO(process_upload(upload(transparent)).full))
+
+    assert image.getpixel((5, 5)) == (255, 255, 255)
+
+
+def test_a_text_file_is_refused_with_a_message():
+    with pytest.raises(ImageRejected, match="not a photo"):
+        process_upload(upload(b"Dette er ikke et bilde.\n", "notes.txt"))
+
+
+def test_a_gif_is_refused_even_though_pillow_could_read_it():
+    with pytest.raises(ImageRejected, match="JPEG, PNG, WebP or HEIC"):
+        process_upload(upload(encoded(Image.new("RGB", (8, 8)), "GIF"), "anim.gif"))
+
+
+def test_a_truncated_jpeg_is_refused_as_damaged():
+    with pytest.raises(ImageRejected, match="damaged or incomplete"):
+        process_upload(upload(truncated_jpeg()))
+
+
+def test_a_file_over_12_mb_is_refused_before_it_is_read():
+    with pytest.raises(ImageRejected, match="too large: at most 12 MB"):
+        process_upload(upload(b"\xff\xd8" + b"\x00" * (12 * 1024 * 1024)))
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded():
+    """20000 x 20000 is 400 megapixels: Pillow's own limit stops it at the header."""
+    with pytest.raises(ImageRejected, match="too many pixels"):
+        process_upload(upload(png_declaring(20_000, 20_000), "bomb.png"))
+
+
+def test_a_picture_just_over_torgets_pixel_limit_is_refused():
+    """Between Torget's limit and Pillow's, only Torget's own check stands in the way."""
+    side = int(images.MAX_PIXELS**0.5) + 10
+
+    with pytest.raises(ImageRejected, match="too many pixels"):
+        process_upload(upload(png_declaring(side, side), "big.png"))
