@@ -263,16 +263,26 @@ class CategorySpec:
     en: str
     group: str
     months: frozenset[int] = frozenset(range(1, 13))  # when people report it
+    urgent: tuple[str, str, str] = ("", "", "")  # notice shown before the form: nb, nn, en
 
 
 WINTER = frozenset({11, 12, 1, 2, 3, 4})
+URGENT_WATER = (
+    "Fosser det vann ut nå, eller er det fare for liv eller helse? Ring kommunens vakttelefon, "
+    "eller 112 ved fare for liv.",
+    "Fossar det vatn ut no, eller er det fare for liv eller helse? Ring vakttelefonen til "
+    "kommunen, eller 112 ved fare for liv.",
+    "Is water gushing out right now, or is there a danger to life or health? Call the "
+    "municipality's emergency line, or 112 if life is in danger.",
+)
 # fmt: off
 KOMMUNE_CATEGORIES = (
     CategorySpec("hull-i-vegen", "Hull i vegen", "Hol i vegen", "Pothole", "roads"),
     CategorySpec("gatelys", "Gatelys", "Gatelys", "Street light", "roads"),
     CategorySpec("soppel-og-forsopling", "Søppel og forsøpling", "Søppel og forsøpling",
                  "Rubbish and littering", "environment"),
-    CategorySpec("vann-og-avlop", "Vann og avløp", "Vatn og avløp", "Water and sewage", "water"),
+    CategorySpec("vann-og-avlop", "Vann og avløp", "Vatn og avløp", "Water and sewage", "water",
+                 urgent=URGENT_WATER),
     CategorySpec("broyting-og-stroing", "Brøyting og strøing", "Brøyting og strøing",
                  "Snow clearing and gritting", "roads", WINTER),
     CategorySpec("grafitti", "Grafitti", "Grafitti", "Graffiti", "environment"),
@@ -302,6 +312,9 @@ def create_categories(body: Body, specs: Sequence[CategorySpec]) -> list[Categor
                 "group_nb": group_nb,
                 "group_nn": group_nn,
                 "group_en": group_en,
+                "urgent_notice_nb": spec.urgent[0],
+                "urgent_notice_nn": spec.urgent[1],
+                "urgent_notice_en": spec.urgent[2],
             },
         )
         categories.append(category)
