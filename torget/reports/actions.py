@@ -29,6 +29,17 @@ if TYPE_CHECKING:
     from torget.lib.images import ProcessedImage
 
 CONFIRMATION = "report-confirmation"
+# What lock_lifecycle() reads again: the fields the state changes decide on and write.
+LIFECYCLE_FIELDS = (
+    "state",
+    "hidden",
+    "confirmed",
+    "acknowledged",
+    "fixed",
+    "closed",
+    "answered",
+    "duplicate_of_id",
+)
 
 
 class NotAllowed(Exception):
@@ -166,11 +177,15 @@ def add_update(
     show_name: bool = False,
 ) -> Update:
     """A citizen's entry on the timeline, optionally saying the problem is fixed."""
+    lock_lifecycle(report)
     if not report.is_public:
         raise NotAllowed("Only a public report can be updated.")
     new_state = ""
     if mark_fixed:
-        report.mark_fixed()
+        try:
+            report.mark_fixed()
+        except InvalidTransition as error:
+            raise NotAllowed(str(error)) from error
         new_state = State.FIXED
     update = Update.objects.create(
         report=report, author=author, text=text, new_state=new_state, show_name=show_name
@@ -192,11 +207,21 @@ def add_support(*, report: Report, user: User) -> Support:
 
 @transaction.atomic
 def reopen_report(*, report: Report, by: User, reason: str) -> Update:
+    lock_lifecycle(report)
     try:
         report.reopen(by=by)
     except InvalidTransition as error:
         raise NotAllowed(str(error)) from error
     return Update.objects.create(report=report, author=by, text=reason, new_state=State.OPEN)
+
+
+def lock_lifecycle(report: Report) -> None:
+    """Hold the report's row until the transaction ends and read its state afresh, so two
+    people changing the state at the same moment do it one after the other, each seeing the
+    other's change. (SQLite has no row locks; its transactions are serialised already.)"""
+    current = Report.objects.select_for_update().values(*LIFECYCLE_FIELDS).get(pk=report.pk)
+    for field, value in current.items():
+        setattr(report, field, value)
 
 
 def bodies_answering(user: User, report: Report) -> list[Body]:
@@ -219,6 +244,10 @@ def answer_as_body(
     """A body's public answer, with an optional state change; shown with the body's badge."""
     if body not in bodies_answering(staff, report):
         raise NotAllowed("You do not act for a body responsible for this report.")
+    lock_lifecycle(report)
+    if report.state == State.UNCONFIRMED:
+        # Not even a comment: the reporter may never confirm, and an answer would be public.
+        raise NotAllowed("An unconfirmed report cannot be answered yet.")
     if new_state and new_state != report.state:
         try:
             report.set_state_by_body(new_state, duplicate_of=duplicate_of)
@@ -232,6 +261,7 @@ def answer_as_body(
     )
 
 
+@transaction.atomic
 def hide_reporter_name(*, report: Report, by: User) -> None:
     if by.pk != report.reporter_id:
         raise NotAllowed("Only the reporter can hide their name.")

@@ -11,7 +11,6 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from torget.lib import images
-from torget.places.models import Body
 from torget.reports.models import Category
 
 MAX_PHOTOS = 5
@@ -38,9 +37,7 @@ HONEYPOT_TRIPPED = _("The report could not be sent. Please try again.")
 def categories_at(lat: float, lon: float) -> list[Category]:
     """The active categories of the bodies whose areas contain the point, sorted by group and
     name in the current language."""
-    offered = Category.objects.filter(
-        body__in=Body.objects.covering(lat, lon), active=True
-    ).select_related("body")
+    offered = Category.objects.offered_at(lat, lon).select_related("body")
     return sorted(offered, key=lambda c: (c.group.casefold(), c.name.casefold(), c.body.name))
 
 

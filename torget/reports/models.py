@@ -62,6 +62,14 @@ def state_group(state: str) -> str:
     return "unconfirmed"
 
 
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def offered_at(self, lat: float, lon: float) -> "CategoryQuerySet":
+        """The active categories of the bodies whose areas contain the point."""
+        from torget.places.models import Body
+
+        return self.filter(body__in=Body.objects.covering(lat, lon), active=True)
+
+
 class Category(models.Model):
     """A kind of problem one body handles, named in the three languages Torget speaks."""
 
@@ -81,6 +89,8 @@ class Category(models.Model):
     urgent_notice_nn = models.TextField(_("urgent notice (nynorsk)"), blank=True)
     urgent_notice_en = models.TextField(_("urgent notice (English)"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("category")

@@ -1,5 +1,398 @@
+"""One report's page, and what people do on it: add an update, say "I have this problem too",
+reopen, answer for a body, hide the reporter's name, ask for a take-down.
+
+Each POST view parses its form, checks who may do it, acts through reports/actions.py and
+redirects back to the page with a message. Bad input shows the page again with the errors and
+status 400, so the visitor keeps what they typed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST, require_safe
+
+from torget.accounts.models import User
+from torget.lib import images, ratelimit
+from torget.places.models import Body
+from torget.reports import actions
+from torget.reports.models import PUBLIC_STATES, Report, State, Support, Update
+
+TEXT_MAX_LENGTH = 5000
+UPDATES_PER_HOUR = 20
+SUPPORTS_PER_HOUR = 60
+RATE_WINDOW_SECONDS = 3600
+TIMELINE_PAGE_SIZE = 50
 
 
-def not_built_yet(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+class PageForm(forms.Form):
+    """A form on the report page. Each has its own prefix, so no two of the page's fields
+    share an id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class UpdateForm(PageForm):
+    prefix = "update"
+    text = forms.CharField(
+        label=_("Your update"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    photo = forms.FileField(
+        label=_("A photo (optional)"),
+        required=False,
+        help_text=_("JPEG, PNG, WebP or HEIC. Its location and other hidden data are removed."),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,.heic,.heif"}),
+    )
+    mark_fixed = forms.BooleanField(label=_("This problem is fixed"), required=False)
+    show_name = forms.BooleanField(label=_("Show my name with this update"), required=False)
+
+    def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only an open report can be said to be fixed; its reporter reopens it otherwise.
+        if report.group != "open":
+            del self.fields["mark_fixed"]
+
+    def clean_photo(self) -> images.ProcessedImage | None:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            return images.process_upload(upload)
+        except images.ImageRejected as error:
+            raise ValidationError(str(error)) from None
+
+
+class ReopenForm(PageForm):
+    prefix = "reopen"
+    reason = forms.CharField(
+        label=_("Why is the problem not solved?"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class TakedownForm(PageForm):
+    prefix = "takedown"
+    reason = forms.CharField(
+        label=_("Why should the report be taken down?"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class AnswerForm(PageForm):
+    prefix = "answer"
+    body = forms.TypedChoiceField(label=_("Answer for"), coerce=int)
+    text = forms.CharField(
+        label=_("Public answer"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    new_state = forms.ChoiceField(label=_("State"))
+    duplicate_of = forms.IntegerField(
+        label=_("Number of the original report"),
+        required=False,
+        min_value=1,
+        help_text=_("Only when the state is “Duplicate”: the report this one repeats."),
+    )
+
+    def __init__(self, *args: Any, report: Report, bodies: list[Body], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"new_state": report.state})
+        super().__init__(*args, **kwargs)
+        self.report = report
+        self.bodies = {body.pk: body for body in bodies}
+        if len(bodies) > 1:
+            body_field = cast(forms.ChoiceField, self.fields["body"])
+            body_field.choices = [(body.pk, body.name) for body in bodies]
+        else:
+            del self.fields["body"]
+        state_field = cast(forms.ChoiceField, self.fields["new_state"])
+        state_field.choices = [(s.value, s.label) for s in State if s in PUBLIC_STATES]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["original"] = None
+        if data.get("new_state") == self.report.state:
+            data["new_state"] = ""  # Unchanged: the timeline shows no state change.
+        elif data.get("new_state") == State.DUPLICATE:
+            data["original"] = self.original(data.get("duplicate_of"))
+        return data
+
+    def original(self, number: int | None) -> Report | None:
+        if "duplicate_of" in self.errors:
+            return None
+        original = Report.objects.public().filter(pk=number).first() if number else None
+        if number is None:
+            self.add_error("duplicate_of", gettext("Give the number of the original report."))
+        elif number == self.report.pk:
+            self.add_error("duplicate_of", gettext("A report cannot be a duplicate of itself."))
+        elif original is None:
+            message = gettext("There is no public report number %(number)d.") % {"number": number}
+            self.add_error("duplicate_of", message)
+        return original
+
+    def answering_body(self) -> Body:
+        if "body" in self.fields:
+            return self.bodies[self.cleaned_data["body"]]
+        return next(iter(self.bodies.values()))
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking at the report, and so what the page offers them."""
+
+    user: User | None
+    is_reporter: bool
+    bodies: list[Body]  # the responsible bodies this user answers for
+
+    @property
+    def may_see_unpublished(self) -> bool:
+        return self.is_reporter or bool(self.bodies)
+
+
+@require_safe
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report, viewer = report_for(request, pk)
+    return page(request, report, viewer)
+
+
+@require_POST
+def add_update(request: HttpRequest, pk: int) -> HttpResponse:
+    report, viewer = report_for(request, pk)
+    if viewer.user is None:
+        return redirect_to_login(report.get_absolute_url())
+    if not within_limit(request, viewer.user, "update", UPDATES_PER_HOUR):
+        form = UpdateForm(initial={"text": request.POST.get("update-text", "")}, report=report)
+        return too_many(request, report, viewer, update_form=form)
+    form = UpdateForm(request.POST, request.FILES, report=report)
+    if not form.is_valid():
+        return page(request, report, viewer, status=400, update_form=form)
+    data = form.cleaned_data
+    photo = data["photo"]
+    act(
+        actions.add_update,
+        report=report,
+        author=viewer.user,
+        text=data["text"],
+        photos=[photo] if photo else [],
+        mark_fixed=data.get("mark_fixed", False),
+        show_name=data["show_name"],
+    )
+    if data.get("mark_fixed"):
+        messages.success(request, gettext("Thank you. The report is now marked as fixed."))
+    else:
+        messages.success(request, gettext("Thank you. Your update is on the report."))
+    return back_to(report, "timeline")
+
+
+@require_POST
+def support(request: HttpRequest, pk: int) -> HttpResponse:
+    report, viewer = report_for(request, pk)
+    if viewer.user is None:
+        return redirect_to_login(report.get_absolute_url())
+    if not within_limit(request, viewer.user, "support", SUPPORTS_PER_HOUR):
+        return too_many(request, report, viewer)
+    act(actions.add_support, report=report, user=viewer.user)
+    messages.success(request, gettext("Thank you. You are counted as having this problem too."))
+    return back_to(report, "support")
+
+
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    report, viewer = report_for(request, pk)
+    if viewer.user is None:
+        return redirect_to_login(report.get_absolute_url())
+    if not viewer.is_reporter:
+        return forbidden(request, report, viewer, gettext("Only the reporter can reopen it."))
+    if report.group not in ("fixed", "closed"):
+        message = gettext("Only a fixed or closed report can be reopened.")
+        return forbidden(request, report, viewer, message)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        return page(request, report, viewer, status=400, reopen_form=form)
+    act(actions.reopen_report, report=report, by=viewer.user, reason=form.cleaned_data["reason"])
+    messages.success(request, gettext("The report is open again."))
+    return back_to(report, "timeline")
+
+
+@require_POST
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    report, viewer = report_for(request, pk)
+    if viewer.user is None:
+        return redirect_to_login(report.get_absolute_url())
+    if not viewer.bodies:
+        message = gettext("Only staff of a body responsible for this report can answer it.")
+        return forbidden(request, report, viewer, message)
+    form = AnswerForm(request.POST, report=report, bodies=viewer.bodies)
+    if not form.is_valid():
+        return page(request, report, viewer, status=400, answer_form=form)
+    body = form.answering_body()
+    act(
+        actions.answer_as_body,
+        report=report,
+        staff=viewer.user,
+        body=body,
+        text=form.cleaned_data["text"],
+        new_state=form.cleaned_data["new_state"],
+        duplicate_of=form.cleaned_data["original"],
+    )
+    messages.success(
+        request, gettext("Your answer for %(body)s is on the report.") % {"body": body}
+    )
+    return back_to(report, "timeline")
+
+
+@require_POST
+def hide_name(request: HttpRequest, pk: int) -> HttpResponse:
+    report, viewer = report_for(request, pk)
+    if viewer.user is None:
+        return redirect_to_login(report.get_absolute_url())
+    if not viewer.is_reporter:
+        return forbidden(request, report, viewer, gettext("Only the reporter can do that."))
+    act(actions.hide_reporter_name, report=report, by=viewer.user)
+    messages.success(request, gettext("Your name is now hidden on this report and your updates."))
+    return back_to(report, "your-report")
+
+
+@require_POST
+def takedown(request: HttpRequest, pk: int) -> HttpResponse:
+    report, viewer = report_for(request, pk)
+    if viewer.user is None:
+        return redirect_to_login(report.get_absolute_url())
+    if not viewer.is_reporter:
+        return forbidden(request, report, viewer, gettext("Only the reporter can do that."))
+    form = TakedownForm(request.POST)
+    if not form.is_valid():
+        return page(request, report, viewer, status=400, takedown_form=form)
+    act(actions.request_takedown, report=report, by=viewer.user, reason=form.cleaned_data["reason"])
+    messages.success(request, gettext("Thank you. A moderator will look at your request."))
+    return back_to(report, "your-report")
+
+
+def report_for(request: HttpRequest, pk: int) -> tuple[Report, Viewer]:
+    """The report and who is looking; 404 when the report is not public and the viewer is
+    neither its reporter nor staff of a body responsible for it."""
+    report = get_object_or_404(
+        Report.objects.select_related("category__body", "reporter", "duplicate_of"), pk=pk
+    )
+    user = request.user if isinstance(request.user, User) else None
+    viewer = Viewer(
+        user=user,
+        is_reporter=user is not None and user.pk == report.reporter_id,
+        bodies=actions.bodies_answering(user, report) if user is not None else [],
+    )
+    if not report.is_public and not viewer.may_see_unpublished:
+        raise Http404
+    return report, viewer
+
+
+def page(
+    request: HttpRequest,
+    report: Report,
+    viewer: Viewer,
+    *,
+    status: int = 200,
+    **sent_back: forms.Form,
+) -> HttpResponse:
+    """The report page; `sent_back` forms replace the blank ones, to show the errors in what
+    the visitor sent."""
+    context: dict[str, Any] = {
+        "report": report,
+        "viewer": viewer,
+        "bodies": list(report.bodies.all()),
+        "photos": list(report.photos.filter(update=None)),
+        "timeline": timeline(request, report),
+        "support_count": report.supports.count(),
+        "supported": viewer.user is not None
+        and Support.objects.filter(report=report, user=viewer.user).exists(),
+        "map_tiles": settings.MAP_TILES,
+        "update_form": UpdateForm(report=report),
+        "reopen_form": ReopenForm(),
+        "takedown_form": TakedownForm(),
+        "answer_form": AnswerForm(report=report, bodies=viewer.bodies) if viewer.bodies else None,
+        **offers(report, viewer),
+        **sent_back,
+    }
+    return render(request, "reports/detail.html", context, status=status)
+
+
+def offers(report: Report, viewer: Viewer) -> dict[str, bool]:
+    """Which of the page's forms this viewer gets."""
+    signed_in = viewer.user is not None
+    return {
+        "may_update": report.is_public and signed_in,
+        "may_support": report.is_public and signed_in and not viewer.is_reporter,
+        "may_reopen": viewer.is_reporter and report.group in ("fixed", "closed"),
+        "may_answer": report.is_public and bool(viewer.bodies),
+        "may_manage": report.is_public and viewer.is_reporter,
+    }
+
+
+def timeline(request: HttpRequest, report: Report) -> Page:
+    """The report's visible updates, oldest first, a page at a time; ?page=last is the
+    newest page."""
+    updates = (
+        Update.objects.filter(report=report, hidden=False)
+        .select_related("author", "body")
+        .prefetch_related("photos")
+        .order_by("created", "id")
+    )
+    paginator = Paginator(updates, TIMELINE_PAGE_SIZE)
+    number = request.GET.get("page")
+    return paginator.get_page(paginator.num_pages if number == "last" else number)
+
+
+def within_limit(request: HttpRequest, user: User, action: str, per_hour: int) -> bool:
+    """Counted per client address and per account, so neither a script on one machine nor
+    one account spread over many can flood a report."""
+    keys = (
+        f"report-{action}:ip:{request.META.get('REMOTE_ADDR', '')}",
+        f"report-{action}:{user.pk}",
+    )
+    return all(ratelimit.hit(key, per_hour, RATE_WINDOW_SECONDS) for key in keys)
+
+
+def too_many(
+    request: HttpRequest, report: Report, viewer: Viewer, **sent_back: forms.Form
+) -> HttpResponse:
+    messages.error(
+        request,
+        gettext(
+            "You have done this many times in the past hour. Please wait a while and try again."
+        ),
+    )
+    response = page(request, report, viewer, status=429, **sent_back)
+    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
+    return response
+
+
+def forbidden(request: HttpRequest, report: Report, viewer: Viewer, message: str) -> HttpResponse:
+    messages.error(request, message)
+    return page(request, report, viewer, status=403)
+
+
+def act(action: Callable[..., object], **kwargs: Any) -> None:
+    """Run the action; a rule it enforces itself (a report changed by someone else a moment
+    ago, say) means 403, as if the form had not been offered."""
+    try:
+        action(**kwargs)
+    except actions.NotAllowed as error:
+        raise PermissionDenied(str(error)) from error
+
+
+def back_to(report: Report, anchor: str) -> HttpResponse:
+    # The timeline's newest page, where the entry just added is.
+    query = "?page=last" if anchor == "timeline" else ""
+    return redirect(f"{report.get_absolute_url()}{query}#{anchor}")
