@@ -68,8 +68,12 @@ STATE_SHARES = {
 }
 COLUMNS = (
     "lat", "lon", "address", "title", "detail", "show_name", "state", "hidden",
-    "created", "confirmed", "acknowledged", "fixed", "closed", "updated",
-    "category_id", "reporter_id", "duplicate_of_id",
+    "created", "confirmed", "acknowledged", "fixed", "closed", "answered", "updated",
+    "takedown_requested", "takedown_reason", "category_id", "reporter_id", "duplicate_of_id",
+)  # fmt: skip
+DATETIME_COLUMNS = (
+    "created", "confirmed", "acknowledged", "fixed", "closed", "answered", "updated",
+    "takedown_requested",
 )  # fmt: skip
 
 
@@ -187,10 +191,12 @@ class ReportGenerator:
             created = self.now - datetime.timedelta(seconds=age)
             confirmed, acknowledged, fixed, closed = lifecycle(state, created, self.now)
             updated = max(t for t in (created, confirmed, acknowledged, fixed, closed) if t)
+            # The body's first answer is the move that acknowledged the report.
+            answered = acknowledged
             yield (
                 lat, lon, "", title, "", False, state, False,
-                created, confirmed, acknowledged, fixed, closed, updated,
-                self.category_id, self.reporter_id, None,
+                created, confirmed, acknowledged, fixed, closed, answered, updated,
+                None, "", self.category_id, self.reporter_id, None,
             )  # fmt: skip
 
 
@@ -230,10 +236,7 @@ def executemany_rows(rows: Iterator[tuple[Any, ...]], progress: Callable[[int], 
     table, columns = table_and_columns()
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})"
     adapt = connection.ops.adapt_datetimefield_value
-    datetime_slots = [
-        COLUMNS.index(c)
-        for c in ("created", "confirmed", "acknowledged", "fixed", "closed", "updated")
-    ]
+    datetime_slots = [COLUMNS.index(c) for c in DATETIME_COLUMNS]
 
     def adapted(row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = list(row)

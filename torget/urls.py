@@ -4,9 +4,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from torget.places import views as places_views
+from torget.reports.views import browse
 
 urlpatterns = [
-    path("", places_views.home, name="home"),
+    path("", browse.front, name="home"),
     path("", include("torget.reports.urls")),
     path("geocode", places_views.geocode, name="geocode"),
     path("accounts/", include("torget.accounts.urls")),

@@ -1,17 +1,12 @@
 from dataclasses import asdict
 
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse, QueryDict
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from torget.places.geocoders import get_geocoder
 
 MAX_QUERY_LENGTH = 200
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
 
 
 @require_GET
