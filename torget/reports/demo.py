@@ -536,6 +536,8 @@ def stamp(report: Report, steps: list[Step]) -> None:
     final = steps[-1] if steps else None
     report.fixed = final.at if final and final.state in FIXED_STATES else None
     report.closed = final.at if final and final.state in CLOSED_STATES else None
+    answers = [s.at for s in steps if not s.by_reporter]
+    report.answered = answers[0] if answers else None
 
 
 def draft_report(

@@ -49,6 +49,7 @@ CLOSED_STATES = frozenset(
     {State.NOT_RESPONSIBLE, State.DUPLICATE, State.NO_FURTHER_ACTION, State.CLOSED}
 )
 PUBLIC_STATES = OPEN_STATES | FIXED_STATES | CLOSED_STATES
+STATE_GROUPS = {"open": OPEN_STATES, "fixed": FIXED_STATES, "closed": CLOSED_STATES}
 
 
 def state_group(state: str) -> str:
@@ -125,6 +126,11 @@ class Category(models.Model):
 class ReportQuerySet(models.QuerySet["Report"]):
     def public(self) -> "ReportQuerySet":
         return self.exclude(state=State.UNCONFIRMED).filter(hidden=False)
+
+    def in_group(self, group: str) -> "ReportQuerySet":
+        """'open', 'fixed' or 'closed' (see state_group); anything else filters nothing."""
+        states = STATE_GROUPS.get(group)
+        return self.filter(state__in=states) if states else self
 
     def near(self, lat: float, lon: float, metres: float) -> "ReportQuerySet":
         """Reports within `metres` of the point, newest first, with `distance` in metres.

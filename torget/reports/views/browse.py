@@ -27,9 +27,7 @@ from torget.places.models import Body
 from torget.places.views import MAX_QUERY_LENGTH, parse_position
 from torget.reports import stats
 from torget.reports.models import (
-    CLOSED_STATES,
-    FIXED_STATES,
-    OPEN_STATES,
+    STATE_GROUPS,
     Category,
     Photo,
     Report,
@@ -45,7 +43,6 @@ GEOJSON_LIMIT = 1000
 MAX_BBOX_DEGREES = 2.0
 # A body with more than 1/BIG_SHARE of all reports is listed by walking them (reports_of).
 BIG_SHARE = 20
-GROUP_STATES = {"open": OPEN_STATES, "fixed": FIXED_STATES, "closed": CLOSED_STATES}
 
 
 class BadRequest(Exception):
@@ -112,8 +109,7 @@ class ReportFilter(forms.Form):
 
     def apply(self, reports: ReportQuerySet) -> ReportQuerySet:
         data = self.cleaned_data
-        if data["state_group"] in GROUP_STATES:
-            reports = reports.filter(state__in=GROUP_STATES[data["state_group"]])
+        reports = reports.in_group(data["state_group"])
         if data["category"]:
             reports = reports.filter(category=data["category"])
         if data.get("days"):
@@ -125,7 +121,7 @@ class ReportFilter(forms.Form):
         if self.cleaned_data["category"] or self.cleaned_data.get("days"):
             return None
         group = self.cleaned_data["state_group"]
-        return by_group[group] if group in GROUP_STATES else sum(by_group.values())
+        return by_group[group] if group in STATE_GROUPS else sum(by_group.values())
 
     def params(self) -> dict[str, str]:
         """The chosen filters, for the map's GeoJSON address."""

@@ -3,6 +3,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from torget.places.geojson import AreaFileError
 from torget.reports.demo import (
@@ -59,5 +60,9 @@ class Command(BaseCommand):
                 # Unwrapped: OutputWrapper would end each of tqdm's redraws with a newline.
                 progress=cast(TextIO, self.stderr._out),
             )
+            # Fresh statistics, so the query planner picks the right indexes from the start
+            # (SQLite has none until ANALYZE runs, and then misjudges the state filters).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(accounts_table())
