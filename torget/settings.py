@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "torget.places",
     "torget.reports",
     "torget.alerts",
+    "torget.delivery",
+    "simple_history",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from torget.accounts.models import User
 from torget.alerts.models import Subscription, SubscriptionKind
+from torget.delivery import actions as delivery
 from torget.lib.signing import make_token, read_token
 from torget.places.models import Area, Body
 from torget.reports import tasks
@@ -93,6 +94,7 @@ def submit_report(
     save_photos(report, photos)
     if confirmed:
         follow(user, report)
+        delivery.queue_deliveries(report)
     else:
         url = confirmation_url(report)
         transaction.on_commit(
@@ -158,6 +160,7 @@ def confirm_report(*, report: Report) -> None:
         user.email_verified = True
         user.save(update_fields=["email_verified"])
     follow(user, report)
+    delivery.queue_deliveries(report)
 
 
 def follow(user: User, report: Report) -> None:
@@ -192,6 +195,7 @@ def add_update(
     )
     save_photos(report, photos, update=update)
     follow(author, report)
+    delivery.tell_bodies(update)
     return update
 
 
@@ -212,7 +216,9 @@ def reopen_report(*, report: Report, by: User, reason: str) -> Update:
         report.reopen(by=by)
     except InvalidTransition as error:
         raise NotAllowed(str(error)) from error
-    return Update.objects.create(report=report, author=by, text=reason, new_state=State.OPEN)
+    update = Update.objects.create(report=report, author=by, text=reason, new_state=State.OPEN)
+    delivery.tell_bodies(update)
+    return update
 
 
 def lock_lifecycle(report: Report) -> None:
