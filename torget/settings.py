@@ -135,6 +135,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 MAILERS = {"default": email_from_url(env_str("EMAIL_URL", "outbox:" if DEBUG else "console:"))}
 OUTBOX_DIR = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Torget <torget@localhost>")
+# Replies from bodies come back to reply+<token>@REPLY_EMAIL_DOMAIN (the MTA pipes them to
+# `torget inbound-email`, or a provider posts them to the webhook with INBOUND_EMAIL_SECRET).
+REPLY_EMAIL_DOMAIN = env_str("REPLY_EMAIL_DOMAIN", "torget.localhost")
+INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET")
+# Who gets the daily digest of failed and stuck deliveries.
+DIGEST_EMAILS = env_list("DIGEST_EMAILS", [])
+OPEN311_TIMEOUT = env_float("OPEN311_TIMEOUT", 20.0)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 GEOCODER = env_str("GEOCODER", "kartverket")
