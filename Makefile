@@ -54,8 +54,8 @@ bench: install
 	$(BIN)/python -m bench
 
 messages: install
-	cd torget && ../$(BIN)/torget makemessages --locale nb --locale nn --locale en --no-obsolete
-	cd torget && ../$(BIN)/torget compilemessages
+	cd torget && TORGET_DEBUG=1 ../$(BIN)/torget makemessages --locale nb --locale nn --locale en --no-obsolete
+	cd torget && TORGET_DEBUG=1 ../$(BIN)/torget compilemessages
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.conftest import KONGSVINGER_CENTRE
 from torget.places import lookup
@@ -546,7 +546,10 @@ def test_durations_read_naturally_in_the_language(language, expected):
 
 
 def test_a_duration_under_a_minute_is_given_in_seconds():
-    assert human_duration(timedelta(seconds=40)) == "40 seconds"
+    with translation.override("en"):
+        assert human_duration(timedelta(seconds=40)) == "40 seconds"
+    with translation.override("nn"):
+        assert human_duration(timedelta(seconds=40)) == "40 sekund"
     assert human_duration(None) == ""
 
 

@@ -7,10 +7,19 @@ import zlib
 import pillow_heif
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import ExifTags, Image
 
 from torget.lib import images
 from torget.lib.images import ImageRejected, process_upload
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are asserted in English, the source language."""
+    with translation.override("en"):
+        yield
+
 
 pillow_heif.register_heif_opener()
 
