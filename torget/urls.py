@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 from torget.places import views as places_views
 from torget.reports.views import browse
@@ -13,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("torget.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", RedirectView.as_view(url=static_url("torget/favicon.svg"), permanent=True)),
 ]
 
 if settings.DEBUG:

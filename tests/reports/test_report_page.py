@@ -369,8 +369,14 @@ def test_the_reporter_is_offered_hide_name_and_takedown_but_not_support(
     client, public_report, citizen
 ):
     client.force_login(citizen)
+    hide_url = reverse("reports:hide_name", args=[public_report.pk])
+    public_report.show_name = False
+    public_report.save(update_fields=["show_name"])
+    assert hide_url not in html_of(client, public_report)
+    public_report.show_name = True
+    public_report.save(update_fields=["show_name"])
     html = html_of(client, public_report)
-    assert reverse("reports:hide_name", args=[public_report.pk]) in html
+    assert hide_url in html
     assert reverse("reports:takedown", args=[public_report.pk]) in html
     assert reverse("reports:support", args=[public_report.pk]) not in html
     assert reverse("reports:answer", args=[public_report.pk]) not in html

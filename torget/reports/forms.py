@@ -158,6 +158,7 @@ class ReportForm(forms.Form):
     )
 
     def __init__(self, *args: Any, signed_in: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.signed_in = signed_in
         if signed_in:
