@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("torget.reports.urls")),
     path("geocode", places_views.geocode, name="geocode"),
     path("accounts/", include("torget.accounts.urls")),
+    path("delivery/", include("torget.delivery.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says.
