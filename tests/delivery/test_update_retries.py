@@ -20,7 +20,7 @@ class FlakyBackend:
 
 
 @pytest.fixture
-def delivered(public_report):
+def delivered(public_report):  # noqa: F811 (the fixture imported above)
     Delivery.objects.filter(report=public_report).delete()
     delivery = Delivery.objects.create(
         report=public_report, body=public_report.category.body, method=SendMethod.EMAIL
