@@ -47,7 +47,7 @@ def kommuner(db, kommune_features):
         area.set_geometry(feature.geometry)
         areas.append(area)
     areas = Area.objects.bulk_create(areas)
-    slugs: set[str] = set()
+    slugs = set()
     bodies = []
     for area in areas:
         slug = norwegian_slug(area.name)

@@ -49,7 +49,7 @@ def test_the_compiled_catalogue_matches_its_source(language):
     """A .po edited without `make messages` would leave the site speaking the old words."""
     folder = LOCALE / language / "LC_MESSAGES"
     with (folder / "django.mo").open("rb") as mo:
-        catalog = gettext.GNUTranslations(mo)._catalog  # type: ignore[attr-defined]
+        catalog = gettext.GNUTranslations(mo)._catalog
     compiled = {key[0] if isinstance(key, tuple) else key for key in catalog} - {""}
     source = {msgid for msgid, strings, fuzzy in entries(folder / "django.po") if not fuzzy}
     assert compiled == source
