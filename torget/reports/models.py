@@ -199,6 +199,9 @@ class Report(models.Model):
             models.Index(fields=["lat", "lon"], name="report_lat_lon"),
             # Public lists and feeds: "newest first within a state".
             models.Index(fields=["state", "-created"], name="report_state_created"),
+            # The front page's live figures: "confirmed this week", "fixed this month".
+            models.Index(fields=["confirmed"], name="report_confirmed"),
+            models.Index(fields=["fixed"], name="report_fixed"),
         ]
 
     def __str__(self) -> str:
