@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.document import write_document
-from bench.environment import REPO_DIR, postgres_server_version
+from bench.environment import REPO_DIR, database_name, postgres_server_version, with_database
 from bench.machine import describe_machine
 from bench.stats import times
 
@@ -26,7 +26,9 @@ DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/torget_bench"
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "--quick", action="store_true", help="10k and 100k reports only; docs are not written"
+        "--quick",
+        action="store_true",
+        help="near() at 10k and 100k reports only, pages at 20k; docs are not written",
     )
     args = parser.parse_args(argv)
     postgres_url = os.environ.get("TORGET_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
@@ -38,32 +40,47 @@ def main(argv: list[str] | None = None) -> None:
     machine = describe_machine(postgres_version)
     print_machine(machine)
 
-    near_options = ["--quick"] if args.quick else []
+    quick = ["--quick"] if args.quick else []
     with tempfile.TemporaryDirectory(prefix="torget-bench-") as tmp:
         scratch = Path(tmp)
         points = run_benchmark("bench.points", scratch / "points.json", [])
-        near = [
-            run_benchmark(
-                "bench.near",
-                scratch / "near-sqlite.json",
-                ["--database-url", f"sqlite:///{scratch}/near.sqlite3", *near_options],
-            )
-        ]
-        if postgres_version is not None:
-            near.append(
-                run_benchmark(
-                    "bench.near",
-                    scratch / "near-postgresql.json",
-                    ["--database-url", postgres_url, *near_options],
-                )
-            )
+        near = run_on_databases("bench.near", scratch, postgres_url, postgres_version, quick)
+        # Its own database, so that near()'s million reports are not in the pages' way.
+        pages_url = with_database(postgres_url, f"{database_name(postgres_url)}_pages")
+        pages = run_on_databases("bench.pages", scratch, pages_url, postgres_version, quick)
     skipped = [] if postgres_version is not None else ["PostgreSQL"]
-    print_summary(points, near, skipped)
+    print_summary(points, near, pages, skipped)
     if args.quick:
         print("\n--quick: docs/performance.md left as it was; a full run writes it.")
     else:
-        path = write_document(machine, points, near, skipped)
+        path = write_document(machine, points, near, pages, skipped)
         print(f"\nWrote {path.relative_to(REPO_DIR)}.")
+
+
+def run_on_databases(
+    module: str,
+    scratch: Path,
+    postgres_url: str,
+    postgres_version: str | None,
+    options: list[str],
+) -> list[dict[str, Any]]:
+    """The benchmark on a fresh SQLite file, then on PostgreSQL when it can be reached."""
+    name = module.rpartition(".")[2]
+    sqlite_url = f"sqlite:///{scratch}/{name}.sqlite3"
+    results = [
+        run_benchmark(
+            module, scratch / f"{name}-sqlite.json", ["--database-url", sqlite_url, *options]
+        )
+    ]
+    if postgres_version is not None:
+        results.append(
+            run_benchmark(
+                module,
+                scratch / f"{name}-postgresql.json",
+                ["--database-url", postgres_url, *options],
+            )
+        )
+    return results
 
 
 def run_benchmark(module: str, json_out: Path, options: list[str]) -> dict[str, Any]:
@@ -82,7 +99,12 @@ def print_machine(machine: dict[str, str]) -> None:
         print(f"  {key}: {value}")
 
 
-def print_summary(points: dict[str, Any], near: list[dict[str, Any]], skipped: list[str]) -> None:
+def print_summary(
+    points: dict[str, Any],
+    near: list[dict[str, Any]],
+    pages: list[dict[str, Any]],
+    skipped: list[str],
+) -> None:
     verdict = "met" if points["index_us"] <= points["target_us"] else "NOT MET"
     print("\n== Summary ==")
     print(
@@ -112,6 +134,36 @@ def print_summary(points: dict[str, Any], near: list[dict[str, Any]], skipped: l
         )
     for name in skipped:
         print(f"near() on {name}: skipped, not reachable.")
+    for result in pages:
+        print_pages(result)
+    for name in skipped:
+        print(f"Pages on {name}: skipped, not reachable.")
+
+
+def print_pages(result: dict[str, Any]) -> None:
+    minimal, target = result["minimal"], result["target_ms"]
+    print(
+        f"Pages on {result['vendor']} {result['database_version']}, {result['reports']:,} "
+        f"reports, server time in-process (test Client), median / p95 in ms; "
+        f"cold = cache cleared before the request, warm = cache as left by the request before:"
+    )
+    print(f"  {'':<36} {'cold':>15} {'warm':>15}  × minimal (cold / warm)")
+    for page in [*result["pages"], {"name": "Minimal view (baseline)", **minimal}]:
+        cold, warm = page["cold"], page["warm"]
+        ratios = page.get("ratio")
+        missed = [case for case in ("cold", "warm") if page[case]["median_ms"] > target]
+        print(
+            f"  {page['name']:<36} {cold['median_ms']:6.1f} / {cold['p95_ms']:6.1f} "
+            f"{warm['median_ms']:6.1f} / {warm['p95_ms']:6.1f}  "
+            + (f"{ratios['cold']:5.0f} / {ratios['warm']:5.0f}" if ratios else "")
+            + (f"  median > {target:.0f} ms {' and '.join(missed)}" if missed else "")
+        )
+    for page in result["before_analyze"]:
+        after = next(p for p in result["pages"] if p["url"] == page["url"])
+        print(
+            f"  before ANALYZE: {page['name']:<36} warm median {page['warm']['median_ms']:.1f} "
+            f"ms (after: {after['warm']['median_ms']:.1f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -12,13 +12,18 @@ DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def write_document(
-    machine: dict[str, str], points: dict[str, Any], near: list[dict[str, Any]], skipped: list[str]
+    machine: dict[str, str],
+    points: dict[str, Any],
+    near: list[dict[str, Any]],
+    pages: list[dict[str, Any]],
+    skipped: list[str],
 ) -> Path:
     sections = [
         intro(),
         machine_section(machine),
         points_section(points),
         near_section(near, skipped),
+        pages_section(pages, skipped),
     ]
     DOCUMENT.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
     return DOCUMENT
@@ -35,10 +40,11 @@ These figures come from the benchmarks in `bench/`, last run on {today}. Regener
     make bench            # or: .venv/bin/python -m bench
 
 which takes a few minutes, most of it spent generating a million reports.
-`python -m bench --quick` stops at 100k reports and prints its figures without writing this
-file. PostgreSQL is measured in a database `torget_bench` that is dropped and created afresh
-(override the server with `TORGET_BENCH_POSTGRES_URL`); when it cannot be reached it is skipped,
-except with `CI=true`, where that is an error.
+`python -m bench --quick` stops near() at 100k reports and gives the pages 20k, and prints its
+figures without writing this file. PostgreSQL is measured in the databases `torget_bench` and
+`torget_bench_pages`, which are dropped and created afresh (override the server with
+`TORGET_BENCH_POSTGRES_URL`); when it cannot be reached it is skipped, except with `CI=true`,
+where that is an error.
 
 Each benchmark times the code a request runs and compares it with a baseline measured in the
 same run on the same machine. Absolute times depend on the machine; the ratios travel better.
@@ -168,3 +174,152 @@ def step_row(step: dict[str, Any]) -> str:
         f"| {step['sql_median_ms']:.2f} ms | {base['median_ms']:.1f} ms | {times(step['ratio'])} "
         f"| {step['rows_avg']:.1f} | {step['matches_avg']:.0f} | {step['insert_s']:.1f} s |"
     )
+
+
+def pages_section(results: list[dict[str, Any]], skipped: list[str]) -> str:
+    first = results[0]  # SQLite always runs; PostgreSQL may be skipped
+    facts = first["facts"]
+    parts = [
+        f"""## Pages (`bench/pages.py`)
+
+The server's time for one request to each public page, with {first["reports"]:,} reports.
+Requests go through Django's test `Client` inside the benchmark process, with
+`Accept-Language: nb`: the whole middleware stack, URL routing, the view, its queries and its
+template, on a database connection kept open between requests. No network, WSGI server or HTTP
+parsing is included, so a browser waits somewhat longer than this.
+
+The site holds the 357 municipalities of kommuner-2024, a kommune body for each with
+{first["categories_per_body"]} categories, and {first["reports"]:,} reports spread by
+population as for near() above, in the same mix of states ({facts["public"]:,} of them
+public), each linked to its area and body. There are {first["updates"]:,} updates by citizens
+and staff, {first["photos"]:,} photos and {first["supports"]:,} supports. Everything is
+inserted in bulk and followed by ANALYZE. The pages:
+
+- **Front page**, `/`.
+- **Around the town centre**, `{page_url(first, "Around the town centre")}`:
+  {first["town"]}'s centre, with {facts["around"]} public reports within 2 km
+  ({facts["around_open"]} of them open). The list shows the newest 20. The same page follows
+  **open only**, with `&state_group=open`.
+- **Map GeoJSON**, `{page_url(first, "Map GeoJSON, town-sized box")}`: a box of 0.05° × 0.1°
+  (about 5.6 km each way) around the same point, holding {facts["in_box"]} public reports.
+  {in_box_answer(facts["in_box"], first["geojson_limit"])}
+- **One report**, `/report/<id>`: a fixed report in {first["town"]} with
+  {first["detail_updates"]} updates (two of them staff answers with a state change), a photo of
+  its own, a photo on an update, and supports.
+- **A body's reports**, `{page_url(first, "A body's reports")}`: {first["town"]} kommune's
+  figures and the newest 20 of its {facts["body"]:,} public reports. It is the largest body and
+  so the worst case.
+
+The cache is Django's local-memory cache, one per process, which is the default
+`TORGET_CACHE_URL`. After one untimed round, {first["rounds"]} rounds ask every page in turn,
+twice each. **Cold** is the first ask, right after `cache.clear()`. The front page's and the
+body page's figures, which are cached for five minutes, are then counted afresh: this is the
+worst case, which a server meets once per five minutes for each process (and each body).
+**Warm** is the second ask, straight after, and is what most visitors get. A page that caches
+nothing costs the same in both.
+
+The baseline is a view that returns `"ok"` through the same middleware (`bench/urls.py`).
+"× minimal" is a page's median ÷ the minimal view's median in the same case. The queries, and
+the time they take ("SQL"), come from one further cold and warm request to each page."""
+    ]
+    parts += [pages_table(result) for result in results]
+    parts += [f"### {name}\n\nNot measured: {name} could not be reached." for name in skipped]
+    return "\n\n".join(parts)
+
+
+def in_box_answer(in_box: int, limit: int) -> str:
+    if in_box > limit:
+        return f"The newest {limit:,} of them come back."
+    return f"All of them come back, as the limit is {limit:,}."
+
+
+def page_url(result: dict[str, Any], name: str) -> str:
+    return next(page["url"] for page in result["pages"] if page["name"] == name)
+
+
+def pages_table(result: dict[str, Any]) -> str:
+    name = DATABASE_NAMES.get(result["vendor"], result["vendor"])
+    target = result["target_ms"]
+    header = (
+        "| Page | cold median | cold p95 | warm median | warm p95 | × minimal, cold / warm "
+        "| queries, cold / warm | SQL, cold / warm |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    rows = [page_row(page) for page in result["pages"]]
+    cold, warm = result["minimal"]["cold"], result["minimal"]["warm"]
+    rows.append(
+        f"| Minimal view (baseline) | {cold['median_ms']:.2f} ms | {cold['p95_ms']:.2f} ms "
+        f"| {warm['median_ms']:.2f} ms | {warm['p95_ms']:.2f} ms | 1 / 1 | 0 / 0 | – |"
+    )
+    missed = [
+        missed_target(page, case)
+        for page in result["pages"]
+        for case in ("cold", "warm")
+        if page[case]["median_ms"] > target
+    ]
+    verdict = (
+        "met by every page, cold and warm." if not missed else "missed by:\n" + "\n".join(missed)
+    )
+    return f"""### {name} {result["database_version"]}
+
+{header}
+{chr(10).join(rows)}
+
+- Target, median ≤ {target:.0f} ms: {verdict}
+- Load average on the machine: {result["load_before"]:.1f} when the benchmark started and
+  {result["load_after"]:.1f} when it ended. Other work on the machine shows in the p95s.
+
+{before_analyze(result)}"""
+
+
+def missed_target(page: dict[str, Any], case: str) -> str:
+    where = f"{page['sql_ms'][case]:.1f} ms in {page['queries'][case]} queries"
+    if case == "cold":
+        where += f", the slowest taking {page['slowest_sql_ms']:.1f} ms"
+    return f"  - **{page['name']}**, {case}: {page[case]['median_ms']:.1f} ms; SQL {where}."
+
+
+def page_row(page: dict[str, Any]) -> str:
+    cold, warm, ratio = page["cold"], page["warm"], page["ratio"]
+    queries, sql = page["queries"], page["sql_ms"]
+    return (
+        f"| {page['name']} | {cold['median_ms']:.1f} ms | {cold['p95_ms']:.1f} ms "
+        f"| {warm['median_ms']:.1f} ms | {warm['p95_ms']:.1f} ms "
+        f"| {ratio['cold']:.0f} / {ratio['warm']:.0f} | {queries['cold']} / {queries['warm']} "
+        f"| {sql['cold']:.1f} / {sql['warm']:.1f} ms |"
+    )
+
+
+def before_analyze(result: dict[str, Any]) -> str:
+    rows = []
+    for page in result["before_analyze"]:
+        after = next(p for p in result["pages"] if p["url"] == page["url"])
+        rows.append(
+            f"| {page['name']} | {page['warm']['median_ms']:.1f} ms "
+            f"| {page['warm']['p95_ms']:.1f} ms | {page['sql_ms']['warm']:.1f} ms "
+            f"| {after['warm']['median_ms']:.1f} ms | {after['sql_ms']['warm']:.1f} ms |"
+        )
+    autoanalyzed = {
+        None: "",
+        True: " Autovacuum had already analysed the reports table by itself by then.",
+        False: " Autovacuum had not yet analysed the reports table by itself.",
+    }[result["autoanalyzed_before"]]
+    return f"""Before ANALYZE: the two around pages were also measured right after the bulk
+insert, before the database had any statistics, over {result["rounds_before_analyze"]} warm
+rounds.{autoanalyzed} "SQL" is the time of the page's queries in one further request.
+
+| Page | warm median before | warm p95 before | SQL before | warm median after | SQL after |
+|---|---:|---:|---:|---:|---:|
+{chr(10).join(rows)}
+
+{(chr(10) * 2).join(plan_text(plans) for plans in result["around_plans"])}"""
+
+
+def plan_text(plans: dict[str, str]) -> str:
+    return f"""The "open only" page's {plans["query"]}, planned before ANALYZE:
+
+{indented(plans["before"])}
+
+After ANALYZE:
+
+{indented(plans["after"])}"""

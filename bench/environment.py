@@ -34,7 +34,12 @@ def is_postgres_url(url: str) -> bool:
 
 def maintenance_url(url: str) -> str:
     """The same server's `postgres` database, from which another database can be dropped."""
-    return urlunparse(urlparse(url)._replace(path="/postgres"))
+    return with_database(url, "postgres")
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` with its database replaced by `name`."""
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
 
 
 def database_name(url: str) -> str:
