@@ -48,12 +48,18 @@ def main(argv: list[str] | None = None) -> None:
         # Its own database, so that near()'s million reports are not in the pages' way.
         pages_url = with_database(postgres_url, f"{database_name(postgres_url)}_pages")
         pages = run_on_databases("bench.pages", scratch, pages_url, postgres_version, quick)
+        # Deliveries: `torget worker` processes sending e-mail, in a database of their own.
+        deliveries_url = with_database(postgres_url, f"{database_name(postgres_url)}_deliveries")
+        deliveries = run_on_databases(
+            "bench.deliveries", scratch, deliveries_url, postgres_version, quick
+        )
     skipped = [] if postgres_version is not None else ["PostgreSQL"]
     print_summary(points, near, pages, skipped)
+    print_deliveries(deliveries)
     if args.quick:
         print("\n--quick: docs/performance.md left as it was; a full run writes it.")
     else:
-        path = write_document(machine, points, near, pages, skipped)
+        path = write_document(machine, points, near, pages, skipped, deliveries=deliveries)
         print(f"\nWrote {path.relative_to(REPO_DIR)}.")
 
 
@@ -163,6 +169,22 @@ def print_pages(result: dict[str, Any]) -> None:
         print(
             f"  before ANALYZE: {page['name']:<36} warm median {page['warm']['median_ms']:.1f} "
             f"ms (after: {after['warm']['median_ms']:.1f} ms)"
+        )
+
+
+def print_deliveries(results: list[dict[str, Any]]) -> None:
+    for result in results:
+        print(f"Deliveries on {result['vendor']} {result['database_version']}:")
+        print(f"  bare smtplib loop: {result['baseline_per_s']:.0f} messages/s (median)")
+        for run in result["workers"]:
+            print(
+                f"  {run['workers']} worker(s): {run['per_s']:.1f} deliveries/s (median), "
+                f"{run['share_of_baseline']:.1%} of bare smtplib"
+            )
+        window = result["window"]
+        print(
+            f"  'sent twice' window over {window['sends']} sends: median "
+            f"{window['median_ms']:.2f} ms, p99 {window['p99_ms']:.2f} ms"
         )
 
 

@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -22,9 +23,9 @@ from torget.delivery.models import Delivery, DeliveryState
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = 300
-KILL_AFTER = 100
-# A real mail server takes a while over each message (it writes it to its queue before it
-# says 250), so a kill often lands while a message is on its way.
+KILL_AT = 100
+# A real mail server takes a while over each message it has (it writes it to its queue) before
+# it says 250.
 SMTP_DELAY = 0.02
 # Only to stop a hung test; nothing is asserted about how long anything takes.
 DEADLINE = 120
@@ -51,9 +52,23 @@ def test_one_cycle_sends_what_is_due_and_prints_a_line_per_job(mailers, report_p
 
 
 class SlowInbox(Inbox):
+    """Keeps each message, then takes SMTP_DELAY before it answers 250. At message number
+    KILL_AT it has the message but holds its answer until the test lets go: a worker killed
+    then is inside the window, with the report delivered but not recorded as sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding = threading.Event()
+        self.let_go = threading.Event()
+
     async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == KILL_AT:
+            self.holding.set()
+            while not self.let_go.is_set():
+                await asyncio.sleep(0.01)
         await asyncio.sleep(SMTP_DELAY)
-        return await super().handle_DATA(server, session, envelope)
+        return answer
 
 
 @pytest.fixture
@@ -186,8 +201,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_was_in_fl
     (CLAIM_FOR); the task that was running stays `RUNNING` in django-tasks-db for ever. After
     the claim runs out, the next worker's every-minute job queues the delivery again. The test
     does not wait ten minutes: it moves the claims of the `sending` rows into the past, as
-    time would. A report is received twice only if the server had accepted it when the worker
-    died, so duplicates can be at most the deliveries that were `sending` at the kill."""
+    time would. The kill lands while the server has the 100th report but has not yet said 250,
+    so that report is received twice, with the same Message-ID; a report can only be repeated
+    if it was `sending` at the kill, so the repeats are at most those."""
     db, server, log = scratch_database, slow_smtp_server, tmp_path / "worker.log"
     env = worker_environment(db.url, server.port, tmp_path)
     subprocess.run(
@@ -196,9 +212,10 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_was_in_fl
     assert db.deliveries("pending") == REPORTS
 
     first = start_worker(env, log)
-    wait_until(lambda: len(server.messages) >= KILL_AFTER, first, log)
+    wait_until(server.inbox.holding.is_set, first, log)
     first.send_signal(signal.SIGKILL)
     first.wait()
+    server.inbox.let_go.set()
     in_flight = db.deliveries("sending")
     sent_at_kill = db.deliveries("sent")
     db.execute(
