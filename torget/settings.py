@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "torget.reports",
     "torget.alerts",
     "torget.delivery",
+    "torget.open311",
     "simple_history",
 ]
 

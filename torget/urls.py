@@ -14,6 +14,10 @@ urlpatterns = [
     path("geocode", places_views.geocode, name="geocode"),
     path("accounts/", include("torget.accounts.urls")),
     path("delivery/", include("torget.delivery.urls")),
+    path("", include("torget.alerts.urls")),
+    path("feeds/", include("torget.alerts.feed_urls")),
+    path("questionnaire/", include("torget.alerts.questionnaire_urls")),
+    path("open311/", include("torget.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says.

@@ -1,5 +1,13 @@
-"""Who follows what. For now: people following one report's updates (the reporter from the
-moment of confirming). Areas, radii and bodies come with the alerts issue."""
+"""Who follows what, what they have already been told, and the "is it fixed?" questionnaire.
+
+A Subscription is one person following one thing: a report's updates, new reports within a
+radius of a point, in an area, or sent to a body. The last three can be narrowed to
+categories and can ask for "fixed" as well as "new". A SentAlert row is written for every item
+mailed to a person, so an item is never mailed to the same person twice, however many of their
+subscriptions match it and however often the job runs.
+"""
+
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -9,6 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 class SubscriptionKind(models.TextChoices):
     REPORT = "report", _("Updates on a report")
+    RADIUS = "radius", _("New reports near a place")
+    AREA = "area", _("New reports in an area")
+    BODY = "body", _("New reports sent to a body")
+
+
+class SubscriptionQuerySet(models.QuerySet["Subscription"]):
+    def live(self) -> "SubscriptionQuerySet":
+        """Confirmed and not unsubscribed: the ones the alert job mails."""
+        return self.filter(active=True, confirmed__isnull=False)
 
 
 class Subscription(models.Model):
@@ -23,8 +40,37 @@ class Subscription(models.Model):
         on_delete=models.CASCADE,
         related_name="subscriptions",
     )
+    area = models.ForeignKey(
+        "places.Area",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("area"),
+    )
+    body = models.ForeignKey(
+        "places.Body",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("body"),
+    )
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    radius = models.PositiveIntegerField(_("radius in metres"), null=True, blank=True)
+    # Empty means every category.
+    categories = models.ManyToManyField(
+        "reports.Category", blank=True, related_name="+", verbose_name=_("categories")
+    )
+    include_new = models.BooleanField(_("new reports"), default=True)
+    include_fixed = models.BooleanField(_("reports marked fixed"), default=False)
+    # None until the person has proved the address is theirs; only then is anything sent.
+    confirmed = models.DateTimeField(_("confirmed"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    created = models.DateTimeField(default=timezone.now)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects: ClassVar[SubscriptionQuerySet] = SubscriptionQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("subscription")
@@ -36,6 +82,69 @@ class Subscription(models.Model):
                 name="subscription_once_per_report",
             )
         ]
+        indexes = [
+            # The alert job: "live subscriptions of this kind".
+            models.Index(fields=["kind", "active"], name="subscription_kind_active"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} follows {self.kind} {self.report_id or ''}"
+        return f"{self.user} follows {self.kind}"
+
+
+class SentAlert(models.Model):
+    """One item mailed to one person. `item` names the event, not the subscription:
+    "new:<report id>", "fixed:<report id>" or "update:<update id>"."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    item = models.CharField(max_length=40)
+    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="+")
+    sent = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "item"], name="sent_alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} to {self.user_id}"
+
+
+class Answer(models.TextChoices):
+    FIXED = "fixed", _("Yes, it has been fixed")
+    NOT_FIXED = "not_fixed", _("No, it has not been fixed")
+    DONT_KNOW = "dont_know", _("I don't know")
+
+
+class Questionnaire(models.Model):
+    """One "has it been fixed?" question put to a report's reporter, and the answer.
+
+    Kept after answering: the answers feed the statistics, and the time of the last one sent
+    decides when the reporter is asked again.
+    """
+
+    report = models.ForeignKey(
+        "reports.Report", on_delete=models.CASCADE, related_name="questionnaires"
+    )
+    sent = models.DateTimeField(_("sent"), default=timezone.now)
+    # The report's state when the question was sent: a "no" after a body said "fixed" reopens.
+    state_when_sent = models.CharField(_("state when sent"), max_length=20)
+    answered = models.DateTimeField(_("answered"), null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=20, choices=Answer.choices, blank=True)
+    update = models.ForeignKey(
+        "reports.Update",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The update written with the answer, if any."),
+    )
+
+    class Meta:
+        verbose_name = _("questionnaire")
+        verbose_name_plural = _("questionnaires")
+        indexes = [
+            models.Index(fields=["report", "-sent"], name="questionnaire_report_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Questionnaire {self.pk} on report {self.report_id}"

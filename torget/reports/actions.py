@@ -165,7 +165,11 @@ def confirm_report(*, report: Report) -> None:
 
 def follow(user: User, report: Report) -> None:
     Subscription.objects.get_or_create(
-        user=user, kind=SubscriptionKind.REPORT, report=report, defaults={"active": True}
+        user=user,
+        kind=SubscriptionKind.REPORT,
+        report=report,
+        # Following happens on an act that already proved the address (confirming a report).
+        defaults={"active": True, "confirmed": timezone.now()},
     )
 
 

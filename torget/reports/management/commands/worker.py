@@ -29,6 +29,8 @@ from django.utils import autoreload, timezone
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+from torget.alerts.questionnaire import send_due_questionnaires
+from torget.alerts.sending import send_due_alerts
 from torget.delivery import actions
 from torget.delivery.digest import send_daily_digest
 from torget.delivery.updates import fetch_all_updates
@@ -37,6 +39,9 @@ log = logging.getLogger(__name__)
 
 TASKS_PER_CYCLE = 200
 SWEEP_EVERY = datetime.timedelta(minutes=1)
+# Alerts go out in batches: often enough to feel live, rarely enough to group items.
+ALERT_EVERY = datetime.timedelta(minutes=15)
+QUESTIONNAIRE_EVERY = datetime.timedelta(hours=1)
 # Local time. The digest is for people who start their working day by fixing what failed.
 DIGEST_HOUR = 7
 # A job that raised is tried again after this, not at once: its cause (a server that is
@@ -78,12 +83,22 @@ def send_digest() -> str:
     return f"digest sent, naming {count} deliveries" if count else "nothing to report"
 
 
+def send_alerts() -> str:
+    return f"{send_due_alerts()} alert e-mails sent"
+
+
+def send_questionnaires() -> str:
+    return f"{send_due_questionnaires()} questionnaires sent"
+
+
 def jobs(fetch_every: datetime.timedelta) -> list[Job]:
     day = datetime.timedelta(days=1)
     return [
         Job("deliveries due", every(SWEEP_EVERY), SWEEP_EVERY, sweep_deliveries),
         Job("updates from bodies", every(fetch_every), fetch_every, fetch_updates),
         Job("delivery digest", daily_from(DIGEST_HOUR), day, send_digest),
+        Job("alerts", every(ALERT_EVERY), ALERT_EVERY, send_alerts),
+        Job("questionnaires", every(QUESTIONNAIRE_EVERY), QUESTIONNAIRE_EVERY, send_questionnaires),
     ]
 
 
