@@ -1,9 +1,14 @@
 """Routing confirmed reports to bodies, and sending through the body's channel."""
 
+import datetime
 import logging
+from email.utils import make_msgid
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from torget.delivery import tasks
 from torget.delivery.backends.base import Backend, DeliveryError
@@ -12,6 +17,10 @@ from torget.places.models import Body
 from torget.reports.models import Report, Update
 
 log = logging.getLogger(__name__)
+
+# How long a queued task may wait before the sweep assumes it lost and queues another. Longer
+# than any normal queue; a duplicate task is harmless (the claim lets one of them send).
+REQUEUE_AFTER = datetime.timedelta(minutes=15)
 
 
 def backend_for(method: str) -> Backend:
@@ -36,7 +45,11 @@ def queue_deliveries(report: Report) -> list[Delivery]:
         delivery, new = Delivery.objects.get_or_create(
             report=report,
             body=body,
-            defaults={"contact": contact, "method": method or SendMethod.NONE},
+            defaults={
+                "contact": contact,
+                "method": method or SendMethod.NONE,
+                "queued_until": timezone.now() + REQUEUE_AFTER,
+            },
         )
         if not new:
             continue
@@ -59,9 +72,25 @@ def change_category(*, report: Report, category_id: int) -> list[Delivery]:
 
 
 def send(delivery_id: int) -> DeliveryState | None:
-    """Claim one delivery and send it; the outcome is recorded on the delivery."""
-    delivery = Delivery.objects.select_related("contact", "body").filter(pk=delivery_id).first()
-    if delivery is None or not delivery.claim():
+    """Claim one delivery and send it; the outcome is recorded on the delivery.
+
+    One query reads everything a backend needs, one claims, one records the outcome (and
+    one reads the photos): the worker's throughput is bound by these round trips.
+    """
+    delivery = (
+        Delivery.objects.select_related("contact", "body", "report__category", "report__reporter")
+        .filter(pk=delivery_id)
+        .first()
+    )
+    if delivery is None:
+        return None
+    # E-mail's Message-ID is recorded with the claim, before the message leaves.
+    message_id = (
+        make_msgid(domain=settings.REPLY_EMAIL_DOMAIN)
+        if delivery.method == SendMethod.EMAIL
+        else ""
+    )
+    if not delivery.claim(message_id=message_id):
         return None
     try:
         external_id = backend_for(delivery.method).send_report(delivery)
@@ -81,10 +110,18 @@ def enqueue_update(delivery_id: int, update_id: int) -> None:
     tasks.send_update_to_body.enqueue(delivery_id, update_id)
 
 
-def queue_due_deliveries() -> int:
+def queue_due_deliveries(now: datetime.datetime | None = None) -> int:
     """The periodic sweep: enqueue every delivery that is due, including retries and those
-    whose worker died mid-send."""
-    ids = list(Delivery.objects.due().values_list("pk", flat=True)[:1000])
+    whose worker died mid-send.
+
+    A delivery whose task is still waiting in the queue is left out, so a long queue is not
+    filled again every minute with tasks that would find nothing to do; should that task be
+    lost, the delivery is taken again once its `queued_until` has passed.
+    """
+    now = now or timezone.now()
+    not_queued = Q(queued_until__isnull=True) | Q(queued_until__lt=now)
+    ids = list(Delivery.objects.due(now).filter(not_queued).values_list("pk", flat=True)[:1000])
+    Delivery.objects.filter(pk__in=ids).update(queued_until=now + REQUEUE_AFTER)
     for pk in ids:
         tasks.send_delivery.enqueue(pk)
     return len(ids)

@@ -8,10 +8,10 @@ a claim that runs out, after which the delivery is retried.
 """
 
 import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -101,6 +101,9 @@ class Delivery(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # A task for this delivery is waiting in the queue; the sweep leaves it alone until then
+    # (see queue_due_deliveries). Cleared when a worker claims it.
+    queued_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     # Recorded before the first send, so a resend after a crash can be recognised.
     message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
@@ -128,21 +131,32 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"Report {self.report_id} → {self.body} ({self.state})"
 
-    def claim(self, now: datetime.datetime | None = None) -> bool:
+    def claim(self, now: datetime.datetime | None = None, *, message_id: str = "") -> bool:
         """Take the delivery for this worker with one conditional UPDATE, so two workers
-        never both send it. Returns False when someone else has it or it is done."""
+        never both send it. Returns False when someone else has it or it is done.
+
+        The UPDATE also requires the attempts this object was read with, so when it succeeds
+        the row is exactly this object plus the claim, and nothing needs reading again (nor
+        the contact and body fetched with it). A `message_id` given for a delivery that has
+        none is recorded in the same statement, before anything is sent.
+        """
         now = now or timezone.now()
+        claim: dict[str, Any] = {
+            "state": DeliveryState.SENDING,
+            "claimed_until": now + CLAIM_FOR,
+            "attempts": self.attempts + 1,
+            "queued_until": None,
+        }
+        if message_id and not self.message_id:
+            claim["message_id"] = message_id
         claimed = (
             Delivery.objects.due(now)
-            .filter(pk=self.pk)
-            .update(
-                state=DeliveryState.SENDING,
-                claimed_until=now + CLAIM_FOR,
-                attempts=F("attempts") + 1,
-            )
+            .filter(pk=self.pk, attempts=self.attempts, message_id=self.message_id)
+            .update(**claim)
         )
         if claimed:
-            self.refresh_from_db()
+            for field, value in claim.items():
+                setattr(self, field, value)
         return bool(claimed)
 
     def mark_sent(self, external_id: str = "") -> None:
@@ -167,7 +181,8 @@ class Delivery(models.Model):
         """Staff asked for another try: due now, whatever happened before."""
         self.state = DeliveryState.RETRYING
         self.next_attempt_at = timezone.now()
-        self.save(update_fields=["state", "next_attempt_at"])
+        self.queued_until = None
+        self.save(update_fields=["state", "next_attempt_at", "queued_until"])
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("report/<int:pk>/support", report.support, name="support"),
     path("report/<int:pk>/reopen", report.reopen, name="reopen"),
     path("report/<int:pk>/answer", report.answer, name="answer"),
+    path("report/<int:pk>/category", report.change_category, name="change_category"),
     path("report/<int:pk>/hide-name", report.hide_name, name="hide_name"),
     path("report/<int:pk>/takedown", report.takedown, name="takedown"),
     path("my", mine.my, name="my"),

@@ -23,10 +23,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from torget.accounts.models import User
+from torget.delivery import actions as delivery
 from torget.lib import images, ratelimit
 from torget.places.models import Body
 from torget.reports import actions
-from torget.reports.models import PUBLIC_STATES, Report, State, Support, Update
+from torget.reports.models import PUBLIC_STATES, Category, Report, State, Support, Update
 
 TEXT_MAX_LENGTH = 5000
 UPDATES_PER_HOUR = 20
@@ -149,6 +150,22 @@ class AnswerForm(PageForm):
         return next(iter(self.bodies.values()))
 
 
+class CategoryForm(PageForm):
+    """Staff moving a report to the right category, which may be another body's: that body
+    then gets the report too."""
+
+    prefix = "category"
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int)
+
+    def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"category": report.category_id})
+        super().__init__(*args, **kwargs)
+        offered = Category.objects.offered_at(report.lat, report.lon).select_related("body")
+        field = cast(forms.ChoiceField, self.fields["category"])
+        labelled = sorted((f"{c.name} ({c.body.name})", c.pk) for c in offered)
+        field.choices = [(pk, label) for label, pk in labelled]
+
+
 @dataclass(frozen=True)
 class Viewer:
     """Who is looking at the report, and so what the page offers them."""
@@ -255,6 +272,31 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def change_category(request: HttpRequest, pk: int) -> HttpResponse:
+    report, viewer = report_for(request, pk)
+    if viewer.user is None:
+        return redirect_to_login(report.get_absolute_url())
+    if not viewer.bodies or not report.is_public:
+        message = gettext("Only staff of a body responsible for this report can change it.")
+        return forbidden(request, report, viewer, message)
+    form = CategoryForm(request.POST, report=report)
+    if not form.is_valid():
+        return page(request, report, viewer, status=400, category_form=form)
+    category_id = form.cleaned_data["category"]
+    if category_id == report.category_id:
+        messages.info(request, gettext("The category is unchanged."))
+        return back_to(report, "category")
+    delivery.change_category(report=report, category_id=category_id)
+    report.refresh_from_db(fields=["category"])
+    messages.success(
+        request,
+        gettext("The report is now in the category %(category)s.")
+        % {"category": report.category.name},
+    )
+    return back_to(report, "category")
+
+
+@require_POST
 def hide_name(request: HttpRequest, pk: int) -> HttpResponse:
     report, viewer = report_for(request, pk)
     if viewer.user is None:
@@ -322,6 +364,7 @@ def page(
         "reopen_form": ReopenForm(),
         "takedown_form": TakedownForm(),
         "answer_form": AnswerForm(report=report, bodies=viewer.bodies) if viewer.bodies else None,
+        "category_form": CategoryForm(report=report) if viewer.bodies else None,
         **offers(report, viewer),
         **sent_back,
     }
