@@ -92,6 +92,8 @@ DATABASES = {"default": database_from_url(env_str("DATABASE_URL"), DATA_DIR / "t
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": cache_from_url(env_str("CACHE_URL"))}
+# Proxies in front of Torget that append to X-Forwarded-For (lib/ratelimit.client_address).
+TRUSTED_PROXIES = int(env_float("TRUSTED_PROXIES", 0))
 
 TASKS = {
     "default": {

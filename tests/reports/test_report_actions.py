@@ -718,3 +718,19 @@ def test_the_action_refuses_an_answer_to_an_unconfirmed_report(
             report=unconfirmed_report, staff=kongsvinger_staff, body=kongsvinger_body, text="Hei"
         )
     assert refreshed(unconfirmed_report).answered is None
+
+
+def test_behind_a_proxy_updates_are_limited_per_client_not_per_proxy(
+    client, public_report, django_user_model, settings
+):
+    """Twenty-one people behind the same proxy, each from their own address, are not one
+    flood; the same address behind it is."""
+    settings.TRUSTED_PROXIES = 1
+    for n in range(21):
+        user = django_user_model.objects.create_user(f"p{n}@example.org", "pw")
+        client.force_login(user)
+        headers = {"X-Forwarded-For": f"192.0.2.{n + 1}"}
+        url = reverse("reports:add_update", args=[public_report.pk])
+        response = client.post(url, {"update-text": "Hei"}, headers=headers, REMOTE_ADDR="10.0.0.2")
+        assert response.status_code == 302
+    assert Update.objects.count() == 21

@@ -46,7 +46,7 @@ def log_in(request: HttpRequest) -> HttpResponse:
 def request_login_link(request: HttpRequest) -> HttpResponse:
     form = LoginLinkRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if not _link_request_allowed("ip:" + request.META.get("REMOTE_ADDR", "")):
+        if not _link_request_allowed("ip:" + ratelimit.client_address(request)):
             return _too_many_requests(request)
         if form.is_valid():
             email = form.cleaned_data["email"]
@@ -100,7 +100,7 @@ def _password_attempt_allowed(request: HttpRequest) -> bool:
     address = request.POST.get("username", "").strip().lower()
     return all(
         ratelimit.hit(key, PASSWORD_ATTEMPTS_PER_WINDOW, LINK_REQUEST_WINDOW_SECONDS)
-        for key in ("password:ip:" + request.META.get("REMOTE_ADDR", ""), "password:" + address)
+        for key in ("password:ip:" + ratelimit.client_address(request), "password:" + address)
     )
 
 

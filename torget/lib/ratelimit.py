@@ -7,7 +7,9 @@ on its own, which still stops a single client hammering one process.
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 
 def hit(key: str, limit: int, window_seconds: int) -> bool:
@@ -23,3 +25,21 @@ def hit(key: str, limit: int, window_seconds: int) -> bool:
         cache.set(cache_key, 1, timeout=window_seconds)
         count = 1
     return count <= limit
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address of the client, for counting its requests.
+
+    Behind TRUSTED_PROXIES proxies (TORGET_TRUSTED_PROXIES), REMOTE_ADDR is the nearest proxy,
+    so every visitor would share one limit. Each trusted proxy appends the address it got the
+    request from to X-Forwarded-For, so the client is the entry that many places from its
+    end. Entries further left are whatever the client chose to send, and are never believed.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    hops = settings.TRUSTED_PROXIES
+    if hops <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    # Fewer entries than proxies: the request did not come through all of them.
+    return forwarded[-hops] if len(forwarded) >= hops else remote

@@ -401,7 +401,7 @@ def within_limit(request: HttpRequest, user: User, action: str, per_hour: int) -
     """Counted per client address and per account, so neither a script on one machine nor
     one account spread over many can flood a report."""
     keys = (
-        f"report-{action}:ip:{request.META.get('REMOTE_ADDR', '')}",
+        f"report-{action}:ip:{ratelimit.client_address(request)}",
         f"report-{action}:{user.pk}",
     )
     return all(ratelimit.hit(key, per_hour, RATE_WINDOW_SECONDS) for key in keys)

@@ -100,7 +100,7 @@ def render_form(
 
 
 def submit(request: HttpRequest) -> HttpResponse:
-    client = request.META.get("REMOTE_ADDR", "")
+    client = ratelimit.client_address(request)
     if not ratelimit.hit("report-post:ip:" + client, POSTS_PER_IP, RATE_WINDOW_SECONDS):
         return too_many_reports(request)
     user = request.user if request.user.is_authenticated else None
