@@ -2,6 +2,7 @@
 middle of a batch, on SQLite and on PostgreSQL."""
 
 import asyncio
+import datetime
 import os
 import signal
 import sqlite3
@@ -29,6 +30,7 @@ KILL_AT = 100
 SMTP_DELAY = 0.02
 # Only to stop a hung test; nothing is asserted about how long anything takes.
 DEADLINE = 120
+DEFAULT_FETCH = datetime.timedelta(minutes=10)
 
 
 @pytest.mark.django_db
@@ -240,3 +242,20 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_was_in_fl
         copies = [m for m in server.messages if int(m["X-Torget-Report"]) == report_id]
         assert len({m["Message-ID"] for m in copies}) == 1, "a repeat keeps its Message-ID"
     assert db.deliveries("failed") == 0
+
+
+@pytest.mark.django_db
+def test_the_statistics_job_refreshes_sqlites_statistics_and_leaves_postgresql_alone():
+    from django.db import connection
+
+    from torget.reports.management.commands.worker import jobs, refresh_statistics
+
+    assert "database statistics" in [job.name for job in jobs(fetch_every=DEFAULT_FETCH)]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+            cursor.execute("ANALYZE")
+            cursor.execute("DELETE FROM sqlite_stat1")
+        assert refresh_statistics() == "SQLite statistics refreshed"
+    else:
+        assert refresh_statistics() == "nothing to do on postgresql"
