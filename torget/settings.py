@@ -115,6 +115,8 @@ LOGOUT_REDIRECT_URL = "/"
 LOGIN_LINK_MAX_AGE = int(env_float("LOGIN_LINK_MAX_AGE", 3600))
 # An unconfirmed report's link works this long; then the report is gone for good.
 REPORT_CONFIRMATION_DAYS = int(env_float("REPORT_CONFIRMATION_DAYS", 7))
+# GETs of the Open311 API per client address and minute; 0 turns the limit off.
+OPEN311_GETS_PER_MINUTE = int(env_float("OPEN311_GETS_PER_MINUTE", 600))
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", "Norsk bokmål"), ("nn", "Norsk nynorsk"), ("en", "English")]

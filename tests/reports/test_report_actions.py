@@ -668,6 +668,30 @@ def test_the_reporter_asks_for_a_takedown(client, public_report, citizen):
     assert "asked on" in page
 
 
+def test_a_takedown_request_is_mailed_to_the_moderators_and_nobody_else(
+    client,
+    public_report,
+    citizen,
+    admin_user,
+    kongsvinger_staff,
+    django_capture_on_commit_callbacks,
+):
+    """The administrators hide reports, so they are told, in their language, with the reason
+    and a link to the report in the admin; the reason is never sent to anyone else."""
+    from django.core import mail
+
+    admin_user.language = "en"
+    admin_user.save(update_fields=["language"])
+    as_user(client, citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, "takedown", public_report, {"takedown-reason": "Feil sted, beklager."})
+    [message] = mail.outbox
+    assert message.to == [admin_user.email]
+    assert message.subject.startswith(f"Take-down requested for report {public_report.pk}")
+    assert "Feil sted, beklager." in message.body
+    assert f"/admin/reports/report/{public_report.pk}/change/" in message.body
+
+
 @pytest.mark.parametrize("reason", ["", "x" * 5001], ids=["empty", "too-long"])
 def test_a_takedown_needs_a_reason(client, public_report, citizen, reason):
     as_user(client, citizen)

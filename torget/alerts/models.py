@@ -12,6 +12,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,6 +60,8 @@ class Subscription(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     radius = models.PositiveIntegerField(_("radius in metres"), null=True, blank=True)
+    # The place as the person found it ("Storgata 1, Kongsvinger"), to name a radius alert.
+    label = models.CharField(_("place"), max_length=200, blank=True)
     # Empty means every category.
     categories = models.ManyToManyField(
         "reports.Category", blank=True, related_name="+", verbose_name=_("categories")
@@ -90,10 +93,31 @@ class Subscription(models.Model):
     def __str__(self) -> str:
         return f"{self.user} follows {self.kind}"
 
+    def description(self) -> str:
+        """What is followed, in words, in the active language (needs report/area/body)."""
+        if self.kind == SubscriptionKind.REPORT and self.report is not None:
+            return gettext("Updates on “%(title)s”") % {"title": self.report.title}
+        if self.kind == SubscriptionKind.AREA and self.area is not None:
+            return gettext("New reports in %(area)s") % {"area": self.area.name}
+        if self.kind == SubscriptionKind.BODY and self.body is not None:
+            return gettext("New reports sent to %(body)s") % {"body": self.body.name}
+        values = {
+            "distance": distance_text(self.radius or 0),
+            "place": self.label or f"{self.lat or 0:.4f}, {self.lon or 0:.4f}",
+        }
+        return gettext("New reports within %(distance)s of %(place)s") % values
+
+
+def distance_text(metres: int) -> str:
+    if metres < 1000:
+        return gettext("%(metres)d m") % {"metres": metres}
+    return gettext("%(km)s km") % {"km": f"{metres / 1000:g}"}
+
 
 class SentAlert(models.Model):
     """One item mailed to one person. `item` names the event, not the subscription:
-    "new:<report id>", "fixed:<report id>" or "update:<update id>"."""
+    "new:<report id>", "fixed:<report id>:<when, as a Unix time>" (a report can be fixed,
+    reopened and fixed again) or "update:<update id>"."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     item = models.CharField(max_length=40)
@@ -104,9 +128,32 @@ class SentAlert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "item"], name="sent_alert_once"),
         ]
+        indexes = [
+            # The alert job's pruning: "rows older than the longest window".
+            models.Index(fields=["sent"], name="sent_alert_sent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item} to {self.user_id}"
+
+
+class AlertRun(models.Model):
+    """One run of the alert job. The next run looks at items from the last finished run's
+    `until` on (less an overlap, see sending.py), so each run reads only a short window."""
+
+    started = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField()
+    finished = models.DateTimeField(null=True, blank=True)
+    emails = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # "The last finished run", read at the start of every run.
+            models.Index(fields=["-until"], name="alert_run_until"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert run up to {self.until:%Y-%m-%d %H:%M}"
 
 
 class Answer(models.TextChoices):

@@ -2,15 +2,21 @@
 
 from django.tasks import task
 
-from torget.alerts.models import Subscription, SubscriptionKind
+from torget.alerts.models import SentAlert, Subscription, SubscriptionKind
 from torget.lib import emails
 from torget.reports.models import Update
 
 
 @task
 def notify_reporter(update_id: int) -> str:
-    """E-mail the reporter about an update that someone else wrote, unless the reporter has
-    stopped following the report."""
+    """E-mail the reporter at once about an update that someone else wrote, unless the
+    reporter has stopped following the report.
+
+    The body's answer is what a reporter waits for, so it does not wait for the next alert
+    run. It goes in the alerts' sent log like any alert, written before the e-mail leaves
+    (see alerts/sending.py), so the alert job does not mail the reporter about it again, and
+    this task run twice mails once.
+    """
     update = Update.objects.select_related("report__reporter", "body").filter(pk=update_id).first()
     if update is None or update.hidden:
         return "gone"
@@ -22,5 +28,10 @@ def notify_reporter(update_id: int) -> str:
     )
     if unfollowed.exists():
         return "not following"
+    _, new = SentAlert.objects.get_or_create(
+        user_id=report.reporter_id, item=f"update:{update.pk}", defaults={"report": report}
+    )
+    if not new:
+        return "told already"
     emails.send_report_update_notice(report, update, report.reporter)
     return "sent"

@@ -266,9 +266,12 @@ def answer_as_body(
     if report.answered is None:
         report.answered = timezone.now()
         report.save(update_fields=["answered", "updated"])
-    return Update.objects.create(
+    update = Update.objects.create(
         report=report, author=staff, body=body, text=text, new_state=new_state
     )
+    # Whoever writes on a report follows it, staff too; each can turn it off on My alerts.
+    follow(staff, report)
+    return update
 
 
 @transaction.atomic
@@ -287,3 +290,4 @@ def request_takedown(*, report: Report, by: User, reason: str) -> None:
     report.takedown_requested = timezone.now()
     report.takedown_reason = reason
     report.save(update_fields=["takedown_requested", "takedown_reason", "updated"])
+    transaction.on_commit(lambda: tasks.tell_moderators_of_takedown.enqueue(report.pk))

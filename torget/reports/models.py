@@ -202,6 +202,8 @@ class Report(models.Model):
             # The front page's live figures: "confirmed this week", "fixed this month".
             models.Index(fields=["confirmed"], name="report_confirmed"),
             models.Index(fields=["fixed"], name="report_fixed"),
+            # Newest first across every public state: Open311's GET requests, 1000 at a time.
+            models.Index(fields=["created", "id"], name="report_created_id"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
+from torget.alerts.models import Answer, Questionnaire
 from torget.places.models import Area, Body
 from torget.reports.models import Photo, Report, ReportQuerySet, State, Update, state_group
 
@@ -50,6 +51,23 @@ class BodyCounts:
 
 
 @dataclass(frozen=True)
+class QuestionnaireAnswers:
+    """What reporters answered when asked "has it been fixed?" (alerts/questionnaire.py)."""
+
+    fixed: int = 0
+    not_fixed: int = 0
+    dont_know: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.fixed + self.not_fixed + self.dont_know
+
+    @property
+    def fixed_percent(self) -> int | None:
+        return round(100 * self.fixed / self.answered) if self.answered else None
+
+
+@dataclass(frozen=True)
 class BodyFigures:
     by_state: dict[str, int]
     by_group: dict[str, int]
@@ -59,6 +77,7 @@ class BodyFigures:
     fixed_sample: int
     # (south, west, north, east) of the body's current areas, for its map.
     bounds: tuple[float, float, float, float] | None
+    questionnaires: QuestionnaireAnswers = QuestionnaireAnswers()
 
 
 def cached[T](key: str, compute: Callable[[], T], seconds: int) -> T:
@@ -148,6 +167,24 @@ def compute_body_figures(body: Body) -> BodyFigures:
         answered_sample=len(to_answer),
         fixed_sample=len(to_fixed),
         bounds=area_bounds(body),
+        questionnaires=questionnaire_answers(reports),
+    )
+
+
+def questionnaire_answers(reports: ReportQuerySet) -> QuestionnaireAnswers:
+    """The answers given about these reports, in one query."""
+    rows = (
+        Questionnaire.objects.filter(report__in=reports, answered__isnull=False)
+        .order_by()
+        .values("answer")
+        .annotate(n=Count("id"))
+        .values_list("answer", "n")
+    )
+    counts = dict(rows)
+    return QuestionnaireAnswers(
+        fixed=counts.get(Answer.FIXED, 0),
+        not_fixed=counts.get(Answer.NOT_FIXED, 0),
+        dont_know=counts.get(Answer.DONT_KNOW, 0),
     )
 
 

@@ -1,0 +1,580 @@
+"""Alerts: one run of the alert job (`send_due_alerts`, as `torget worker` runs it every 15
+minutes) with SUBSCRIPTIONS subscriptions, half "near a place" and half "in my kommune", and
+NEW_REPORTS new reports, FIXED_REPORTS reports marked fixed and UPDATES updates in its window.
+The e-mails go to a local SMTP server (aiosmtpd in a process of its own, answering 250 at
+once), and a run is timed from its start until the last e-mail is accepted.
+
+The people: two subscriptions each, one of each kind, at points drawn where people live
+(bench/data.py). The radius is the default radius of the person's kommune, by the rule in
+alerts/actions.py (postcodes per km², from the shared postcode file). A quarter also ask for
+"fixed". The reports fall where people live too; each reporter follows their report, as
+confirming a report does, and those follows come on top of the SUBSCRIPTIONS.
+
+The same run is measured at 10k, 30k and 100k subscriptions (10k only with --quick) with the
+same reports and updates, to show how the time grows. Between runs the sent log of the run
+is deleted, so each run sends the same e-mails.
+
+The baseline is the transport alone: as many messages as the run sent, rendered beforehand
+(the run's own digests, the first BASELINE_SAMPLE of them over and over), sent with `smtplib`
+in a bare loop over one connection to the same server, in the same process.
+
+    python -m bench.alerts --database-url URL [--json-out FILE] [--quick]
+"""
+
+import argparse
+import datetime
+import email.policy
+import json
+import logging
+import multiprocessing
+import os
+import smtplib
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.data import municipality_features, points_where_people_live
+from bench.environment import (
+    SHARED_DATA_DIR,
+    is_postgres_url,
+    recreate_postgres_database,
+    setup_django,
+)
+from bench.stats import median, times
+
+SEED = 20261128
+SIZES = (10_000, 30_000, 100_000)
+QUICK_SIZES = (10_000,)
+RUNS = 3
+QUICK_RUNS = 1
+SUBSCRIPTIONS_PER_PERSON = 2
+NEW_REPORTS = 1_000
+OLD_REPORTS = 2_000
+FIXED_REPORTS = 100
+UPDATES = 5_000
+FIXED_SHARE = 0.25
+BASELINE_SAMPLE = 2_000
+TARGET_SECONDS = 30.0
+POSTCODES_FILE = SHARED_DATA_DIR / "postnummer-2026.json"
+LANGUAGES = ("nb", "nb", "nb", "nn", "en")
+# Django's mark for "no password": nobody logs in during the benchmark.
+UNUSABLE_PASSWORD = "!"  # noqa: S105
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.alerts", description=__doc__)
+    parser.add_argument(
+        "--database-url",
+        required=True,
+        help="sqlite:////abs/path or postgres://…/name_with_bench (recreated)",
+    )
+    parser.add_argument("--json-out", "--json", type=Path, help="write the figures here")
+    parser.add_argument("--quick", action="store_true", help="10k subscriptions, one run")
+    args = parser.parse_args(argv)
+    if is_postgres_url(args.database_url):
+        recreate_postgres_database(args.database_url)
+    else:
+        remove_sqlite_files(args.database_url)
+    setup_django(args.database_url)
+    sizes = QUICK_SIZES if args.quick else SIZES
+    runs = QUICK_RUNS if args.quick else RUNS
+    result = run(sizes, runs)
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+def remove_sqlite_files(url: str) -> None:
+    path = Path(url.removeprefix("sqlite://"))
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+# The SMTP server, in a process of its own so that it does not share the measured process's
+# interpreter lock.
+
+
+class Counter:
+    def __init__(self, count: Any) -> None:
+        self.count = count
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self.count.get_lock():
+            self.count.value += 1
+        return "250 Message accepted for delivery"
+
+
+def serve_smtp(port: int, count: Any, ready: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    controller = Controller(Counter(count), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    while True:
+        time.sleep(3600)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run(sizes: tuple[int, ...], runs: int) -> dict[str, Any]:
+    from django.conf import settings
+    from django.db import connection
+
+    vendor = connection.vendor
+    load_before = os.getloadavg()[0]
+    port = free_port()
+    context = multiprocessing.get_context("spawn")
+    count = context.Value("i", 0)
+    ready = context.Event()
+    server = context.Process(target=serve_smtp, args=(port, count, ready), daemon=True)
+    server.start()
+    ready.wait(30)
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 30},
+        }
+    }
+    try:
+        rng = np.random.default_rng(SEED)
+        places = make_places()
+        reports = make_reports(rng, places)
+        steps = []
+        made = 0
+        for size in sizes:
+            make_people(rng, places, made, size)
+            made = size
+            steps.append(measure(size, runs, port, count, vendor))
+    finally:
+        server.terminate()
+    return {
+        "vendor": vendor,
+        "database_version": database_version(),
+        "runs": runs,
+        "new_reports": NEW_REPORTS,
+        "fixed_reports": FIXED_REPORTS,
+        "updates": UPDATES,
+        "follows": reports,
+        "steps": steps,
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
+    }
+
+
+def database_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("select sqlite_version()")
+        else:
+            cursor.execute("show server_version")
+        row = cursor.fetchone()
+    return str(row[0]).split()[0] if row else ""
+
+
+# The data
+
+
+class Places:
+    def __init__(self, area_ids: dict[str, int], body_ids: dict[int, int], radii: dict[int, int]):
+        self.area_ids = area_ids  # kommunenummer -> area id
+        self.body_ids = body_ids  # area id -> body id
+        self.radii = radii  # area id -> default radius
+        self.categories: dict[int, int] = {}  # body id -> category id
+
+
+def make_places() -> Places:
+    """The 357 kommuner with a body and one category each, and the postcodes."""
+    from torget.alerts.actions import area_in_square_km, radius_for_density
+    from torget.places.lookup import forget_area_index
+    from torget.places.models import Area, Body, Postcode
+    from torget.reports.models import Category
+
+    areas = []
+    for feature in municipality_features():
+        area = Area(name=feature.name, kind="kommune", code=feature.code)
+        area.set_geometry(feature.geometry)
+        areas.append(area)
+    areas = Area.objects.bulk_create(areas)
+    bodies = Body.objects.bulk_create(
+        Body(name=f"{area.name} kommune", slug=f"k{area.code}", kind="kommune") for area in areas
+    )
+    Body.areas.through.objects.bulk_create(
+        Body.areas.through(body_id=body.pk, area_id=area.pk)
+        for body, area in zip(bodies, areas, strict=True)
+    )
+    forget_area_index()
+    postcodes = json.loads(POSTCODES_FILE.read_text(encoding="utf-8"))
+    Postcode.objects.bulk_create(
+        Postcode(code=row["code"], place=row["place"], municipality_code=row["id"])
+        for row in postcodes
+    )
+    per_kommune: dict[str, int] = {}
+    for row in postcodes:
+        per_kommune[row["id"]] = per_kommune.get(row["id"], 0) + 1
+    places = Places(
+        area_ids={area.code: area.pk for area in areas},
+        body_ids={area.pk: body.pk for area, body in zip(areas, bodies, strict=True)},
+        radii={
+            area.pk: radius_for_density(per_kommune.get(area.code, 0), area_in_square_km(area))
+            for area in areas
+        },
+    )
+    categories = Category.objects.bulk_create(
+        Category(
+            body=body, slug="veg", name_nb="Hull i veien", name_nn="Hol i vegen", name_en="Potholes"
+        )
+        for body in bodies
+    )
+    places.categories = {category.body_id: category.pk for category in categories}
+    return places
+
+
+def kommune_of(places: Places, lats: np.ndarray, lons: np.ndarray) -> list[int | None]:
+    from torget.places.lookup import area_index
+
+    found = area_index().area_ids_at_many(lats, lons)
+    return [ids[0] if ids else None for ids in found]
+
+
+def make_reports(rng: np.random.Generator, places: Places) -> int:
+    """Old reports (before the window) and new ones (in it), their updates in the window, some
+    old ones fixed in it, and the reporters' follows. Returns the number of follows."""
+    from django.utils import timezone
+
+    from torget.accounts.models import User
+    from torget.alerts.models import AlertRun, Subscription
+    from torget.reports.models import Report, Update
+
+    now = timezone.now()
+    # The previous run ended 15 minutes ago; this run's window starts 10 minutes before that.
+    AlertRun.objects.create(
+        started=now - minutes(15), until=now - minutes(15), finished=now - minutes(15)
+    )
+    reporters = User.objects.bulk_create(
+        User(
+            email=f"reporter{n}@bench.example",
+            password=UNUSABLE_PASSWORD,
+            email_verified=True,
+            language=LANGUAGES[n % len(LANGUAGES)],
+        )
+        for n in range(1_000)
+    )
+    total = OLD_REPORTS + NEW_REPORTS
+    lats, lons = points_where_people_live(rng, total)
+    kommuner = kommune_of(places, lats, lons)
+    rows = []
+    for n in range(total):
+        area_id = kommuner[n]
+        if area_id is None:
+            continue
+        new = n >= OLD_REPORTS
+        confirmed = now - (minutes(rng.uniform(12, 24)) if new else datetime.timedelta(days=2))
+        rows.append(
+            (
+                n,
+                area_id,
+                Report(
+                    lat=float(lats[n]),
+                    lon=float(lons[n]),
+                    title=f"Hull i veien nr. {n}",
+                    detail="Et dypt hull midt i kjørebanen.",
+                    category_id=places.categories[places.body_ids[area_id]],
+                    reporter=reporters[n % len(reporters)],
+                    state="open",
+                    created=confirmed,
+                    confirmed=confirmed,
+                ),
+            )
+        )
+    reports = Report.objects.bulk_create([report for _, _, report in rows], batch_size=2_000)
+    Report.areas.through.objects.bulk_create(
+        (
+            Report.areas.through(report_id=report.pk, area_id=area_id)
+            for (_, area_id, _), report in zip(rows, reports, strict=True)
+        ),
+        batch_size=5_000,
+    )
+    Report.bodies.through.objects.bulk_create(
+        (
+            Report.bodies.through(report_id=report.pk, body_id=places.body_ids[area_id])
+            for (_, area_id, _), report in zip(rows, reports, strict=True)
+        ),
+        batch_size=5_000,
+    )
+    old = [report for n, _, report in rows if n < OLD_REPORTS]
+    fixed = old[:FIXED_REPORTS]
+    updates = []
+    for report in fixed:
+        report.state = "fixed"
+        report.fixed = now - minutes(rng.uniform(1, 10))
+        updates.append(
+            Update(
+                report=report,
+                author=reporter_other_than(reporters, report),
+                text="Nå er det fikset.",
+                new_state="fixed",
+                created=report.fixed,
+            )
+        )
+    Report.objects.bulk_update(fixed, ["state", "fixed"])
+    for n in range(UPDATES - len(updates)):
+        report = reports[int(rng.integers(len(reports)))]
+        updates.append(
+            Update(
+                report=report,
+                author=reporter_other_than(reporters, report),
+                text=f"Hullet er fortsatt der ({n}).",
+                created=now - minutes(rng.uniform(1, 10)),
+            )
+        )
+    Update.objects.bulk_create(updates, batch_size=5_000)
+    follows = Subscription.objects.bulk_create(
+        (
+            Subscription(
+                user_id=report.reporter_id, kind="report", report=report, confirmed=report.confirmed
+            )
+            for report in reports
+        ),
+        batch_size=5_000,
+    )
+    return len(follows)
+
+
+def reporter_other_than(reporters: list[Any], report: Any) -> Any:
+    """An author for an update: the next reporter in the list, never the report's own."""
+    first = reporters[0].pk
+    return reporters[(report.reporter_id - first + 1) % len(reporters)]
+
+
+def minutes(value: float) -> datetime.timedelta:
+    return datetime.timedelta(minutes=float(value))
+
+
+def make_people(rng: np.random.Generator, places: Places, start: int, end: int) -> None:
+    """Subscriptions start..end: one person per SUBSCRIPTIONS_PER_PERSON, a radius and an
+    area subscription each, confirmed a day ago."""
+    from django.utils import timezone
+
+    from torget.accounts.models import User
+    from torget.alerts.models import Subscription
+
+    first, last = start // SUBSCRIPTIONS_PER_PERSON, end // SUBSCRIPTIONS_PER_PERSON
+    count = last - first
+    people = User.objects.bulk_create(
+        (
+            User(
+                email=f"person{n}@bench.example",
+                password=UNUSABLE_PASSWORD,
+                email_verified=True,
+                language=LANGUAGES[n % len(LANGUAGES)],
+            )
+            for n in range(first, last)
+        ),
+        batch_size=5_000,
+    )
+    confirmed = timezone.now() - datetime.timedelta(days=1)
+    homes_lat, homes_lon = points_where_people_live(rng, count)
+    home_kommuner = kommune_of(places, homes_lat, homes_lon)
+    subscriptions = []
+    for n, person in enumerate(people):
+        area_id = home_kommuner[n] or next(iter(places.radii))
+        include_fixed = bool(rng.random() < FIXED_SHARE)
+        subscriptions.append(
+            Subscription(
+                user=person,
+                kind="radius",
+                lat=float(homes_lat[n]),
+                lon=float(homes_lon[n]),
+                radius=places.radii[area_id],
+                confirmed=confirmed,
+                include_fixed=include_fixed,
+            )
+        )
+        subscriptions.append(
+            Subscription(
+                user=person,
+                kind="area",
+                area_id=area_id,
+                confirmed=confirmed,
+                include_fixed=include_fixed,
+            )
+        )
+    Subscription.objects.bulk_create(subscriptions, batch_size=5_000)
+
+
+# Measuring
+
+
+def measure(size: int, runs: int, port: int, count: Any, vendor: str) -> dict[str, Any]:
+    from torget.alerts.models import AlertRun, SentAlert
+    from torget.alerts.sending import send_due_alerts
+
+    seconds: list[float] = []
+    sent = 0
+    for number in range(1, runs + 1):
+        reset_runs(AlertRun, SentAlert)
+        before = count.value
+        started = time.perf_counter()
+        sent = send_due_alerts()
+        seconds.append(time.perf_counter() - started)
+        delivered = count.value - before
+        if delivered != sent:
+            raise SystemExit(f"{sent} e-mails sent but {delivered} delivered")
+        print(
+            f"alerts[{vendor}] {size:,} subscriptions, run {number}: {seconds[-1]:.1f} s, "
+            f"{sent:,} e-mails",
+            flush=True,
+        )
+    matching = time_matching(AlertRun, SentAlert)
+    baseline = send_bare(sample_messages(AlertRun, SentAlert), sent, port)
+    print(
+        f"alerts[{vendor}] {size:,}: matching {matching:.1f} s, bare smtplib for "
+        f"{sent:,} messages {baseline:.1f} s",
+        flush=True,
+    )
+    return {
+        "subscriptions": size,
+        "emails": sent,
+        "seconds": median(seconds),
+        "runs": seconds,
+        "matching_seconds": matching,
+        "baseline_seconds": baseline,
+    }
+
+
+def reset_runs(alert_run: Any, sent_alert: Any) -> None:
+    """Back to the moment before the run: its record and its sent log gone."""
+    first = alert_run.objects.order_by("pk").first()
+    alert_run.objects.exclude(pk=first.pk).delete()
+    sent_alert.objects.all().delete()
+
+
+def time_matching(alert_run: Any, sent_alert: Any) -> float:
+    """The run without the sending: reading the window and matching it."""
+    from django.utils import timezone
+
+    from torget.alerts.sending import drop_already_sent, match, read_items, window_ending
+
+    reset_runs(alert_run, sent_alert)
+    started = time.perf_counter()
+    items = read_items(window_ending(timezone.now()))
+    found = match(items)
+    drop_already_sent(found, items.report_ids())
+    return time.perf_counter() - started
+
+
+def sample_messages(alert_run: Any, sent_alert: Any) -> list[tuple[str, list[str], bytes]]:
+    from django.utils import timezone
+
+    from torget.accounts.models import User
+    from torget.alerts.sending import (
+        digests_for,
+        drop_already_sent,
+        match,
+        read_items,
+        window_ending,
+    )
+    from torget.lib import emails
+
+    reset_runs(alert_run, sent_alert)
+    items = read_items(window_ending(timezone.now()))
+    found = match(items)
+    drop_already_sent(found, items.report_ids())
+    sample = dict(list(found.items())[:BASELINE_SAMPLE])
+    users = User.objects.in_bulk(list(sample))
+    messages = []
+    for user_id, digest in zip(sample, digests_for(sample), strict=True):
+        message = emails.alert_digest_message(users[user_id], digest)
+        messages.append(
+            (
+                message.from_email,
+                message.recipients(),
+                message.message(policy=email.policy.SMTP).as_bytes(),
+            )
+        )
+    return messages
+
+
+def send_bare(messages: list[tuple[str, list[str], bytes]], count: int, port: int) -> float:
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for n in range(count):
+            sender, recipients, content = messages[n % len(messages)]
+            smtp.sendmail(sender, recipients, content)
+    return time.perf_counter() - started
+
+
+# docs/performance.md
+
+
+def section(results: list[dict[str, Any]]) -> str:
+    first = results[0]
+    parts = [
+        "## Alerts: one run of the alert job",
+        "",
+        f"One run of `send_due_alerts()` (the job `torget worker` runs every 15 minutes) with "
+        f"{first['new_reports']:,} new reports, {first['fixed_reports']:,} reports marked fixed "
+        f'and {first["updates"]:,} updates in its window. The subscriptions are half "near a '
+        'place" (the default radius of the person\'s kommune) and half "in my kommune", two '
+        f"per person, at points where people live; the {first['follows']:,} reporters follow "
+        "their reports on top of them. The e-mails go to a local SMTP server (aiosmtpd in its "
+        'own process); a run is timed until the last one is accepted. "Matching" is the run '
+        "without the sending. The baseline is bare `smtplib` sending as many messages, "
+        "rendered beforehand, over one connection. Target: a run with 100,000 subscriptions "
+        f"within {TARGET_SECONDS:.0f} s (median). Run with `python -m bench.alerts`.",
+        "",
+    ]
+    for result in results:
+        parts += table(result)
+    return "\n".join(parts) + "\n"
+
+
+def table(result: dict[str, Any]) -> list[str]:
+    name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(result["vendor"], result["vendor"])
+    steps = result["steps"]
+    lines = [
+        f"### {name} {result['database_version']}",
+        "",
+        "| Subscriptions | E-mails | Run, median | each run | per e-mail | matching | "
+        "bare smtplib | run ÷ bare | growth from first |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for step in steps:
+        runs = ", ".join(f"{value:.1f}" for value in step["runs"])
+        lines.append(
+            f"| {step['subscriptions']:,} | {step['emails']:,} | {step['seconds']:.1f} s | "
+            f"{runs} | {1000 * step['seconds'] / max(step['emails'], 1):.1f} ms | "
+            f"{step['matching_seconds']:.1f} s | {step['baseline_seconds']:.1f} s | "
+            f"{times(step['seconds'] / step['baseline_seconds'])} | "
+            f"{times(step['seconds'] / steps[0]['seconds'])} |"
+        )
+    first, last = steps[0], steps[-1]
+    verdict = "within" if last["seconds"] <= TARGET_SECONDS else "over"
+    growth = last["subscriptions"] / first["subscriptions"]
+    lines += [
+        "",
+        f"At {last['subscriptions']:,} subscriptions the run takes {last['seconds']:.1f} s, "
+        f"{verdict} the {TARGET_SECONDS:.0f} s target. From {first['subscriptions']:,} to "
+        f"{last['subscriptions']:,} subscriptions ({growth:.0f}x), matching grows "
+        f"{times(last['matching_seconds'] / first['matching_seconds'])} and the run "
+        f"{times(last['seconds'] / first['seconds'])}, with the e-mails "
+        f"({times(last['emails'] / first['emails'])}): the time is the e-mails', one per "
+        "person with news, and bare `smtplib` alone needs "
+        f"{last['baseline_seconds']:.0f} s for them. Load average: "
+        f"{result['load_before']:.1f} before, {result['load_after']:.1f} after.",
+        "",
+    ]
+    return lines
+
+
+if __name__ == "__main__":
+    main()
