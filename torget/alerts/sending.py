@@ -24,15 +24,12 @@ unsubscribe headers. bench/alerts.py measures it with 100,000 subscriptions.
 
 import datetime
 import logging
-import smtplib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -43,7 +40,7 @@ from django.utils.translation import get_language
 from torget.accounts.models import User
 from torget.alerts import actions
 from torget.alerts.models import AlertRun, SentAlert, Subscription, SubscriptionKind
-from torget.lib import emails, geo
+from torget.lib import bulkmail, emails, geo
 from torget.reports.models import Report, State, Update
 
 log = logging.getLogger(__name__)
@@ -355,19 +352,35 @@ class SendFailed(Exception):
 
 
 def send(found: Found, *, stamp: datetime.datetime) -> int:
+    """Log, then send, a batch of people at a time. The sent log is written and committed
+    *before* the e-mails leave: a crash between the two loses those people's e-mail for this
+    run, where logging after sending would mail them twice after a crash, and "never twice" is
+    the promise. When the mail server fails in a way that may pass, the log rows of everyone
+    not yet mailed are taken back, so the next run tries them again."""
     if not found:
         return 0
-    user_ids = sorted(found)
     reports, updates = read_for_rendering(found)
     lines = Lines()
-    sent = 0
-    # One connection for the whole run: a digest per person is many short messages, and a
-    # new SMTP session for each would cost more than the message.
-    with mailers.default as mailer:
-        for batch in chunks(user_ids, BATCH):
-            batch_found = {user_id: found[user_id] for user_id in batch}
-            sent += send_batch(mailer, batch_found, reports, updates, lines, stamp)
-    return sent
+    claimed: list[int] = []
+    with bulkmail.Outbox() as outbox:
+        try:
+            for batch in chunks(sorted(found), BATCH):
+                owned = claim({user_id: found[user_id] for user_id in batch}, stamp)
+                claimed += owned
+                post_batch(outbox, owned, reports, updates, lines)
+        except bulkmail.SendFailed:
+            pass  # the outcome holds the error
+    outcome = outbox.outcome
+    for user_id in sorted(outcome.refused):
+        # Trying this address again every run would not help.
+        log.warning("alert e-mail to user %s refused by the mail server", user_id)
+    if outcome.error is not None:
+        done = outcome.sent | outcome.refused
+        unclaim([user_id for user_id in claimed if user_id not in done], stamp)
+        raise SendFailed(
+            f"alert e-mails stopped after {len(outcome.sent)}: {outcome.error}"
+        ) from outcome.error
+    return len(outcome.sent)
 
 
 def read_for_rendering(found: Found) -> tuple[dict[int, Report], dict[int, Update]]:
@@ -387,57 +400,25 @@ def read_for_rendering(found: Found) -> tuple[dict[int, Report], dict[int, Updat
     return reports, updates
 
 
-def send_batch(
-    mailer: BaseEmailBackend,
-    found: Found,
+def post_batch(
+    outbox: bulkmail.Outbox,
+    owned: Found,
     reports: dict[int, Report],
     updates: dict[int, Update],
     lines: "Lines",
-    stamp: datetime.datetime,
-) -> int:
-    """Log, then send. The sent log is written and committed *before* the e-mails leave: a
-    crash between the two loses those people's e-mail for this run, where logging after
-    sending would mail them twice after a crash, and "never twice" is the promise. A send that
-    fails cleanly takes its log rows back, so the next run tries again."""
-    owned = claim(found, stamp)
+) -> None:
+    """Render each person's digest and hand it to the outbox."""
     users = User.objects.filter(pk__in=list(owned), is_active=True).in_bulk()
     subscriptions = Subscription.objects.select_related("report", "area", "body").in_bulk(
         {sub_id for keyed in owned.values() for _, sub_id in keyed.values()}
     )
-    sent = 0
-    pending = sorted(owned)
-    while pending:
-        user_id = pending.pop(0)
+    for user_id in sorted(owned):
         user = users.get(user_id)
         if user is None or not user.email:
             continue
         digest = build_digest(owned[user_id], reports, updates, subscriptions, lines)
-        if not digest.sections:
-            continue
-        message = emails.alert_digest_message(user, digest)
-        try:
-            deliver(mailer, message)
-        except smtplib.SMTPRecipientsRefused as error:
-            if not refused_for_good(error):
-                unclaim([user_id, *pending], stamp)
-                raise SendFailed(f"alert e-mails stopped after {sent}: {error}") from error
-            # Trying this address again every run would not help.
-            log.warning("alert e-mail to user %s refused by the mail server", user_id)
-            continue
-        except (smtplib.SMTPException, OSError) as error:
-            unclaim([user_id, *pending], stamp)
-            raise SendFailed(f"alert e-mails stopped after {sent}: {error}") from error
-        sent += 1
-    return sent
-
-
-def refused_for_good(error: smtplib.SMTPRecipientsRefused) -> bool:
-    """A 5xx reply is permanent (no such mailbox); a 4xx one asks to try again later."""
-    return all(code >= 500 for code, _ in error.recipients.values())
-
-
-def deliver(mailer: BaseEmailBackend, message: EmailMultiAlternatives) -> None:
-    mailer.send_messages([message])
+        if digest.sections:
+            outbox.put(user_id, emails.alert_digest_message(user, digest))
 
 
 def claim(found: Found, stamp: datetime.datetime) -> Found:
