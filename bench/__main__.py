@@ -1,6 +1,8 @@
 """Run every benchmark, print a summary and write docs/performance.md.
 
-    python -m bench [--quick]
+    python -m bench [--quick] [--only NAME,NAME]
+
+--only runs the named benchmarks and replaces just their sections of docs/performance.md.
 
 Each benchmark runs in its own subprocess, because Django's settings (and so the database) are
 fixed once per process.
@@ -13,9 +15,22 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from bench.document import write_document
+import bench.alerts
+import bench.feeds
+import bench.open311
+from bench.document import (
+    DOCUMENT,
+    deliveries_section,
+    machine_section,
+    near_section,
+    pages_section,
+    points_section,
+    replace_section,
+    write_document,
+)
 from bench.environment import REPO_DIR, database_name, postgres_server_version, with_database
 from bench.machine import describe_machine
 from bench.stats import times
@@ -30,6 +45,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="near() at 10k and 100k reports only, pages at 20k; docs are not written",
     )
+    parser.add_argument(
+        "--only",
+        type=names_of,
+        help=f"run these, comma-separated, and replace their sections: {', '.join(ALL)}",
+    )
     args = parser.parse_args(argv)
     postgres_url = os.environ.get("TORGET_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     postgres_version = postgres_server_version(postgres_url)
@@ -41,6 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     print_machine(machine)
 
     quick = ["--quick"] if args.quick else []
+    if args.only:
+        run_only(args.only, machine, postgres_url, postgres_version, quick)
+        return
     with tempfile.TemporaryDirectory(prefix="torget-bench-") as tmp:
         scratch = Path(tmp)
         points = run_benchmark("bench.points", scratch / "points.json", [])
@@ -53,14 +76,85 @@ def main(argv: list[str] | None = None) -> None:
         deliveries = run_on_databases(
             "bench.deliveries", scratch, deliveries_url, postgres_version, quick
         )
+        later = {
+            name: run_on_databases(
+                f"bench.{name}", scratch, own_database(postgres_url, name), postgres_version, quick
+            )
+            for name in SECTION_MODULES
+        }
     skipped = [] if postgres_version is not None else ["PostgreSQL"]
     print_summary(points, near, pages, skipped)
     print_deliveries(deliveries)
+    for name, results in later.items():
+        print("\n" + SECTION_MODULES[name].section(results))
     if args.quick:
         print("\n--quick: docs/performance.md left as it was; a full run writes it.")
     else:
         path = write_document(machine, points, near, pages, skipped, deliveries=deliveries)
+        for name, results in later.items():
+            replace_section(name, SECTION_MODULES[name].section(results))
         print(f"\nWrote {path.relative_to(REPO_DIR)}.")
+
+
+# Benchmarks whose module writes its own section of docs/performance.md.
+SECTION_MODULES: dict[str, ModuleType] = {
+    "open311": bench.open311,
+    "feeds": bench.feeds,
+    "alerts": bench.alerts,
+}
+ALL = ("points", "near", "pages", "deliveries", *SECTION_MODULES)
+
+
+def names_of(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ALL]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown benchmark {', '.join(unknown) or '(none)'}; choose from {', '.join(ALL)}"
+        )
+    return names
+
+
+def own_database(postgres_url: str, name: str) -> str:
+    """Each benchmark's PostgreSQL database, so that one's data is not in another's way."""
+    return with_database(postgres_url, f"{database_name(postgres_url)}_{name}")
+
+
+def run_only(
+    names: list[str],
+    machine: dict[str, str],
+    postgres_url: str,
+    postgres_version: str | None,
+    quick: list[str],
+) -> None:
+    skipped = [] if postgres_version is not None else ["PostgreSQL"]
+    sections: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="torget-bench-") as tmp:
+        scratch = Path(tmp)
+        for name in names:
+            if name == "points":
+                points = run_benchmark("bench.points", scratch / "points.json", [])
+                sections[name] = points_section(points)
+                continue
+            url = postgres_url if name == "near" else own_database(postgres_url, name)
+            results = run_on_databases(f"bench.{name}", scratch, url, postgres_version, quick)
+            if name == "near":
+                sections[name] = near_section(results, skipped)
+            elif name == "pages":
+                sections[name] = pages_section(results, skipped)
+            elif name == "deliveries":
+                sections[name] = deliveries_section(results, skipped)
+            else:
+                sections[name] = SECTION_MODULES[name].section(results)
+    for text in sections.values():
+        print("\n" + text)
+    if quick:
+        print("\n--quick: docs/performance.md left as it was.")
+        return
+    replace_section("machine", machine_section(machine))
+    for name, text in sections.items():
+        replace_section(name, text)
+    print(f"\nReplaced {', '.join(sections)} in {DOCUMENT.relative_to(REPO_DIR)}.")
 
 
 def run_on_databases(

@@ -141,7 +141,7 @@ def timed_get(client: Any, url: str) -> float:
 def section(results: list[dict[str, Any]]) -> str:
     """The markdown section for docs/performance.md: one table per database."""
     parts = [
-        "## Feeds",
+        "## Feeds (`bench/feeds.py`)",
         "",
         "Time for one RSS request through Django's test Client (full middleware, view, queries "
         "and feed writer, no network), each feed listing its newest 50 items, against a view "

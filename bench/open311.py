@@ -309,7 +309,7 @@ DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 def section(results: list[dict[str, Any]]) -> str:
     """The Open311 part of docs/performance.md, one column per database."""
     if not results:
-        return "## Open311\n\nNot measured."
+        return "## Open311 (`bench/open311.py`)\n\nNot measured."
     header = "| Request | " + " | ".join(
         f"{DATABASE_NAMES.get(r['vendor'], r['vendor'])} median (bare query, ratio)"
         for r in results
@@ -332,7 +332,7 @@ def section(results: list[dict[str, Any]]) -> str:
     loads = ", ".join(
         f"{r.get('load_before', 0):.1f}–{r.get('load_after', 0):.1f}" for r in results
     )
-    return f"""## Open311
+    return f"""## Open311 (`bench/open311.py`)
 
 `bench/open311.py` times the GeoReport v2 server through Django's test Client, on bench/pages.py's
 site (357 municipalities with their bodies and categories) grown to this many reports:

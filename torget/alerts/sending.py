@@ -487,24 +487,51 @@ class Section:
         else:
             self.more += 1
 
-    @property
-    def unsubscribe_url(self) -> str:
-        return actions.unsubscribe_url(self.subscription.user_id, [self.subscription.pk])
+    def unsubscribe_url(self, links: "Links") -> str:
+        return links.unsubscribe(self.subscription.user_id, [self.subscription.pk])
 
-    @property
-    def more_url(self) -> str:
+    def more_url(self, links: "Links") -> str:
         """Where all of this section's reports are listed."""
         subscription = self.subscription
         if subscription.kind == SubscriptionKind.REPORT and subscription.report is not None:
-            return settings.BASE_URL + subscription.report.get_absolute_url()
+            return links.report(subscription.report.pk)
         if subscription.kind == SubscriptionKind.BODY and subscription.body is not None:
-            return settings.BASE_URL + reverse("reports:body", args=[subscription.body.slug])
+            return links.body(subscription.body.slug)
         if subscription.kind == SubscriptionKind.AREA and subscription.area is not None:
             area = subscription.area
             lat, lon = (area.min_lat + area.max_lat) / 2, (area.min_lon + area.max_lon) / 2
         else:
             lat, lon = subscription.lat or 0.0, subscription.lon or 0.0
-        return f"{settings.BASE_URL}{reverse('reports:around')}?lat={lat:.6f}&lon={lon:.6f}"
+        return f"{links.around}?lat={lat:.6f}&lon={lon:.6f}"
+
+
+class Links:
+    """The links of a run's digests. Each URL pattern is reversed once, with a stand-in that
+    is then replaced: reverse() for every link of every digest took a fifth of the rendering.
+    What replaces the stand-in (ids, slugs, signed tokens of letters, digits, "-", "_", ":"
+    and ",") is what reverse() would have put there unquoted."""
+
+    STAND_IN = "4815162342"
+
+    def __init__(self) -> None:
+        self.unsubscribe_pattern = self.reversed("alerts:unsubscribe")
+        self.report_pattern = self.reversed("reports:detail")
+        self.body_pattern = self.reversed("reports:body")
+        self.around = settings.BASE_URL + reverse("reports:around")
+        self.mine = settings.BASE_URL + reverse("alerts:mine")
+
+    def reversed(self, name: str) -> str:
+        return settings.BASE_URL + reverse(name, args=[self.STAND_IN])
+
+    def unsubscribe(self, user_id: int, subscription_ids: Iterable[int]) -> str:
+        token = actions.unsubscribe_token(user_id, subscription_ids)
+        return self.unsubscribe_pattern.replace(self.STAND_IN, token)
+
+    def report(self, report_id: int) -> str:
+        return self.report_pattern.replace(self.STAND_IN, str(report_id))
+
+    def body(self, slug: str) -> str:
+        return self.body_pattern.replace(self.STAND_IN, slug)
 
 
 # A digest lists this many entries under each heading, and counts the rest: a person who
@@ -520,6 +547,17 @@ class AlertDigest:
     @property
     def subscription_ids(self) -> list[int]:
         return [section.subscription.pk for section in self.sections]
+
+    @property
+    def unsubscribe_url(self) -> str:
+        """Stops every subscription this digest is about."""
+        return self.lines.links.unsubscribe(
+            self.sections[0].subscription.user_id, self.subscription_ids
+        )
+
+    @property
+    def mine_url(self) -> str:
+        return self.lines.links.mine
 
     @property
     def item_count(self) -> int:
@@ -541,8 +579,8 @@ class AlertDigest:
                     # Each line is a rendered template, escaped there.
                     "html": mark_safe("\n".join(htmls)),
                     "more": section.more,
-                    "more_url": section.more_url,
-                    "unsubscribe_url": section.unsubscribe_url,
+                    "more_url": section.more_url(self.lines.links),
+                    "unsubscribe_url": section.unsubscribe_url(self.lines.links),
                 }
             )
         return rendered
@@ -554,6 +592,7 @@ class Lines:
 
     def __init__(self) -> None:
         self.cache: dict[tuple[str, str, int], tuple[str, str]] = {}
+        self.links = Links()
 
     def of(self, entry: Entry, language: str) -> tuple[str, str]:
         pk = entry.update.pk if entry.update is not None else entry.report.pk
@@ -563,7 +602,7 @@ class Lines:
                 "entry": entry,
                 "report": entry.report,
                 "update": entry.update,
-                "url": settings.BASE_URL + entry.report.get_absolute_url(),
+                "url": self.links.report(entry.report.pk),
             }
             self.cache[key] = (
                 render_to_string("emails/alert_entry.txt", context).strip(),

@@ -230,18 +230,15 @@ def alert_digest_message(user: "User", digest: "AlertDigest") -> EmailMultiAlter
     """Everything new for one person in one run of the alert job, with RFC 8058 one-click
     unsubscribe: a POST to the List-Unsubscribe address stops the subscriptions this e-mail
     is about, without a login."""
-    from django.urls import reverse
     from django.utils.translation import ngettext
 
-    from torget.alerts import actions
-
-    unsubscribe_url = actions.unsubscribe_url(user.pk, digest.subscription_ids)
+    unsubscribe_url = digest.unsubscribe_url
     with override(user.language or settings.LANGUAGE_CODE):
         context = {
             "user": user,
             "sections": digest.rendered_sections(),
             "unsubscribe_url": unsubscribe_url,
-            "mine_url": settings.BASE_URL + reverse("alerts:mine"),
+            "mine_url": digest.mine_url,
         }
         count = digest.item_count
         subject = ngettext(
