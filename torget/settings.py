@@ -117,6 +117,7 @@ LOGIN_LINK_MAX_AGE = int(env_float("LOGIN_LINK_MAX_AGE", 3600))
 REPORT_CONFIRMATION_DAYS = int(env_float("REPORT_CONFIRMATION_DAYS", 7))
 # GETs of the Open311 API per client address and minute; 0 turns the limit off.
 OPEN311_GETS_PER_MINUTE = int(env_float("OPEN311_GETS_PER_MINUTE", 600))
+OPEN311_POSTS_PER_HOUR = int(env_float("OPEN311_POSTS_PER_HOUR", 60))
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", "Norsk bokmål"), ("nn", "Norsk nynorsk"), ("en", "English")]

@@ -19,7 +19,6 @@ from tests.open311.conftest import jpeg
 from torget.delivery.open311_client import safe_xml
 from torget.open311 import openapi
 from torget.open311.models import ApiKey, Question, Submission
-from torget.open311.views import submit
 from torget.reports import actions
 from torget.reports.models import Report
 
@@ -78,13 +77,13 @@ def element_dict(element: ET.Element) -> dict:
 
 
 def test_a_fixmystreet_shaped_client_files_and_follows_a_request(
-    live, kongsvinger_category, questions, monkeypatch
+    live, kongsvinger_category, questions, settings
 ):
     """Services and the definition in XML; a multipart POST with a photo, the key in the
     body, a list attribute as repeated keys; token polling until the reporter confirms; then
     the request is in GET requests."""
     ApiKey.objects.create(name="FixMyStreet", key="fms-key")
-    monkeypatch.setattr(submit, "POSTS_PER_IP", 1000)
+    settings.OPEN311_POSTS_PER_HOUR = 1000
     services = parse_xml(requests.get(f"{live}/services.xml", timeout=10).content)
     code = services[0]["service_code"]
     assert services[0]["metadata"] == "true"

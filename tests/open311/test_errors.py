@@ -220,11 +220,20 @@ def test_posts_are_limited_per_key(client, kongsvinger_category, trusted_key):
     assert statuses == [200, 200, 429]
 
 
-def test_posts_are_limited_per_address(client, kongsvinger_category, trusted_key, monkeypatch):
-    monkeypatch.setattr(submit, "POSTS_PER_IP", 2)
+def test_posts_are_limited_per_address(client, kongsvinger_category, trusted_key, settings):
+    settings.OPEN311_POSTS_PER_HOUR = 2
     data = request_data(kongsvinger_category, trusted_key, api_key="wrong")
     statuses = [api_post(client, "/requests.json", data).status_code for _ in range(3)]
     assert statuses == [403, 403, 429]
+
+
+def test_the_limit_per_address_can_be_turned_off(
+    client, kongsvinger_category, trusted_key, settings
+):
+    settings.OPEN311_POSTS_PER_HOUR = 0
+    data = request_data(kongsvinger_category, trusted_key, api_key="wrong")
+    statuses = [api_post(client, "/requests.json", data).status_code for _ in range(3)]
+    assert statuses == [403, 403, 403]
 
 
 def test_confirmation_mails_are_limited_per_reporter(

@@ -119,6 +119,25 @@ def test_service_request_id_lists_override_the_other_filters(client, citizen, ko
     assert {r["service_request_id"] for r in response.json()} == {str(first.pk), str(third.pk)}
 
 
+def test_the_filters_an_id_list_overrides_must_still_be_valid(
+    client, citizen, kongsvinger_category
+):
+    (report,) = make_reports(citizen, kongsvinger_category, 1)
+    response = api_get(
+        client, "/requests.json", service_request_id=str(report.pk), start_date="__dict__"
+    )
+    assert response.status_code == 400
+    assert "start_date" in response.json()[0]["description"]
+
+
+@pytest.mark.parametrize(("raw", "extended"), [("\t", False), (" true ", True), ("", False)])
+def test_spaces_around_a_flag_are_dropped(client, citizen, kongsvinger_category, raw, extended):
+    (report,) = make_reports(citizen, kongsvinger_category, 1)
+    response = api_get(client, f"/requests/{report.pk}.json", extensions=raw)
+    assert response.status_code == 200
+    assert ("extended_attributes" in response.json()[0]) is extended
+
+
 def test_service_code_filters(client, citizen, kongsvinger_category, eidskog_category):
     make_reports(citizen, kongsvinger_category, 2)
     assert (

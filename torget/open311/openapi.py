@@ -207,8 +207,9 @@ SCHEMAS: dict[str, Any] = {
 
 # Any text without NUL, which the server refuses (PostgreSQL can store no NUL).
 TEXT = {"type": "string", "pattern": "^[^\u0000]*$"}
-# An empty parameter counts as absent (the spec), so each typed one may also be empty.
-EMPTY = {"type": "string", "maxLength": 0}
+# An empty parameter counts as absent (the spec), so each typed one may also be empty. Values
+# are read with the spaces around them dropped, so spaces alone are empty too.
+EMPTY = {"type": "string", "pattern": "^\\s*$"}
 DATE_PARAMETER = {"anyOf": [{"type": "string", "format": "date-time"}, EMPTY]}
 
 
@@ -253,7 +254,7 @@ PAGE_SIZE = query(
 )
 EXTENSIONS = query(
     "extensions",
-    {"type": "string", "enum": ["true", "false", ""]},
+    {"type": "string", "pattern": "^\\s*(true|false)?\\s*$"},
     "true adds extended_attributes and notes to each request.",
 )
 DATE_NOTE = (
