@@ -6,6 +6,7 @@ page also with the reporter's forms and with the staff's answer form, and my pag
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
@@ -16,6 +17,7 @@ from tests.browser.conftest import (
     Visitor,
     photo_with_gps,
 )
+from torget.alerts import actions as alert_actions
 from torget.lib import images
 from torget.reports import actions
 from torget.reports.models import Report, State
@@ -77,6 +79,9 @@ def test_the_main_pages_have_no_accessibility_violations(
         ("report", report_path),
         ("all-reports", "/reports"),
         ("body-reports", "/reports/kongsvinger"),
+        ("alerts", "/alerts"),
+        ("alerts-at-a-place", f"/alerts?{place}"),
+        ("open311", "/open311/"),
     ]:
         with subtests.test(page=name):
             assert_no_violations(anonymous, path)
@@ -91,6 +96,11 @@ def test_the_main_pages_have_no_accessibility_violations(
         assert_no_violations(reporter, report_path)
     with subtests.test(page="my"):
         assert_no_violations(reporter, "/my")
+    with subtests.test(page="my alerts"):
+        assert_no_violations(reporter, "/alerts/mine")
+    with subtests.test(page="unsubscribe"):
+        unsubscribe = alert_actions.unsubscribe_url(scene.neighbour.pk)
+        assert_no_violations(reporter, unsubscribe.removeprefix(settings.BASE_URL))
 
     staff = visitor("nb", width)
     staff.log_in(scene.staff.email, STAFF_PASSWORD, report_path)
