@@ -105,10 +105,7 @@ def _password_attempt_allowed(request: HttpRequest) -> bool:
 
 
 def _too_many_requests(request: HttpRequest) -> HttpResponse:
-    minutes = LINK_REQUEST_WINDOW_SECONDS // 60
-    response = render(request, "accounts/rate_limited.html", {"minutes": minutes}, status=429)
-    response["Retry-After"] = str(LINK_REQUEST_WINDOW_SECONDS)
-    return response
+    return ratelimit.refused(request, "accounts/rate_limited.html", LINK_REQUEST_WINDOW_SECONDS)
 
 
 def _user_for_link(uidb64: str, token: str) -> User | None:

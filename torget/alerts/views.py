@@ -143,10 +143,7 @@ def signed_up(
 
 
 def too_many(request: HttpRequest) -> HttpResponse:
-    context = {"minutes": RATE_WINDOW_SECONDS // 60}
-    response = render(request, "alerts/rate_limited.html", context, status=429)
-    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
-    return response
+    return ratelimit.refused(request, "alerts/rate_limited.html", RATE_WINDOW_SECONDS)
 
 
 @never_cache

@@ -9,7 +9,8 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 def hit(key: str, limit: int, window_seconds: int) -> bool:
@@ -43,3 +44,12 @@ def client_address(request: HttpRequest) -> str:
     forwarded = [part for part in forwarded if part]
     # Fewer entries than proxies: the request did not come through all of them.
     return forwarded[-hops] if len(forwarded) >= hops else remote
+
+
+def refused(request: HttpRequest, template: str, window_seconds: int) -> HttpResponse:
+    """The page for a visitor over a limit: 429, with how long to wait in minutes for the
+    template (`minutes`) and in seconds for clients (Retry-After)."""
+    context = {"minutes": window_seconds // 60}
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(window_seconds)
+    return response

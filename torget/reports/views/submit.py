@@ -151,10 +151,7 @@ def address_at(lat: float, lon: float) -> str:
 
 
 def too_many_reports(request: HttpRequest) -> HttpResponse:
-    context = {"minutes": RATE_WINDOW_SECONDS // 60}
-    response = render(request, "reports/new_rate_limited.html", context, status=429)
-    response["Retry-After"] = str(RATE_WINDOW_SECONDS)
-    return response
+    return ratelimit.refused(request, "reports/new_rate_limited.html", RATE_WINDOW_SECONDS)
 
 
 @never_cache
