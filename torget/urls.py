@@ -5,6 +5,7 @@ from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.views.generic.base import RedirectView
 
+from torget.accounts import views as accounts_views
 from torget.places import views as places_views
 from torget.reports.views import browse
 
@@ -18,7 +19,7 @@ urlpatterns = [
     path("feeds/", include("torget.alerts.feed_urls")),
     path("questionnaire/", include("torget.alerts.questionnaire_urls")),
     path("open311/", include("torget.open311.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static_url("torget/favicon.svg"), permanent=True)),

@@ -259,6 +259,9 @@ def test_the_area_feed_lists_the_reports_inside_the_area(client, public_report, 
     parsed = parse(client.get(reverse("feeds:area", args=[eidskog.pk, "rss"])))
     assert [entry.title for entry in parsed.entries] == ["Hull ved skolen"]
     assert "Eidskog" in parsed.feed.title
+    # The feed's page is the reports around the middle of the area.
+    lat = (eidskog.min_lat + eidskog.max_lat) / 2
+    assert f"/around?lat={lat:.6f}&lon=" in parsed.feed.link
 
 
 def test_the_area_feed_of_an_unknown_area_is_not_found(client, db):

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.browser.conftest import browser, scene, visitor
+from tests.delivery.conftest import smtp_server
 from tests.reports.conftest import (
     fresh_cache,
     kongsvinger_body,
@@ -38,6 +39,7 @@ __all__ = [
     "kongsvinger_staff",
     "public_report",
     "scene",
+    "smtp_server",
     "unconfirmed_report",
     "visitor",
 ]
@@ -211,15 +213,71 @@ def test_it_writes_in_the_reporters_language(report, delivered, citizen):
 def test_a_question_the_mail_server_refused_is_asked_again_next_time(
     report, delivered, monkeypatch
 ):
+    attempts = []
+
     def refuse(*args, **kwargs):
+        attempts.append(args)
         raise ConnectionRefusedError("the mail server is down")
 
+    second = second_delivered_report(report)
     now = weeks_after(delivered, 5)
     with monkeypatch.context() as patch:
         patch.setattr(questions.emails, "send_questionnaire", refuse)
         assert asked(now) == 0
+    assert len(attempts) == 1, "a mail server that is down stops the run"
     assert not Questionnaire.objects.exists()
-    assert asked(now + datetime.timedelta(hours=1)) == 1
+    assert asked(now + datetime.timedelta(hours=1)) == 2
+    assert Questionnaire.objects.filter(report=second).exists()
+
+
+def test_an_address_refused_for_good_is_not_asked_again_every_hour(
+    report, delivered, settings, smtp_server
+):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 5},
+        }
+    }
+    smtp_server.refuse("550 No such mailbox")
+    now = weeks_after(delivered, 5)
+    assert asked(now) == 0
+    assert Questionnaire.objects.filter(report=report).count() == 1
+    smtp_server.refuse("")
+    assert asked(now + datetime.timedelta(hours=1)) == 0
+
+
+def test_a_refusal_for_now_is_asked_again_next_time(report, delivered, settings, smtp_server):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 5},
+        }
+    }
+    smtp_server.refuse("451 Try again later")
+    now = weeks_after(delivered, 5)
+    assert asked(now) == 0
+    assert not Questionnaire.objects.exists()
+    smtp_server.refuse("")
+    assert questions.send_due_questionnaires(now=now + datetime.timedelta(hours=1)) == 1
+    assert len(smtp_server.messages) == 1
+
+
+def second_delivered_report(first):
+    """Another of Kari's reports, delivered when the first was."""
+    second = actions.submit_report(
+        reporter=actions.Reporter(user=first.reporter, email=first.reporter.email),
+        category=first.category,
+        lat=first.lat,
+        lon=first.lon,
+        title="Enda et mørkt gatelys",
+        detail="",
+        show_name=False,
+        photos=[],
+    )
+    sent_at = Delivery.objects.get(report=first).sent_at
+    Delivery.objects.filter(report=second).update(state=DeliveryState.SENT, sent_at=sent_at)
+    return second
 
 
 def test_it_does_not_ask_a_reporter_whose_account_is_closed(report, delivered, citizen):

@@ -195,6 +195,31 @@ def test_anyone_else_confirms_by_email(
     assert subscription.user.email_verified
 
 
+def test_alerts_confirmed_in_nynorsk_come_in_nynorsk(
+    client, kongsvinger_body, report_at, django_capture_on_commit_callbacks
+):
+    from torget.alerts.sending import send_due_alerts
+    from torget.reports.models import Category
+
+    nynorsk = {"accept-language": "nn"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/alerts/subscribe", point_data(email="nina@example.org"), headers=nynorsk)
+    path = re.search(r"http://\S+/alerts/confirm/\S+", mail.outbox[0].body)[0]
+    client.post(path.removeprefix("http://127.0.0.1:8000"), headers=nynorsk)
+    [subscription] = Subscription.objects.filter(user__email="nina@example.org")
+    assert subscription.user.language == "nn"
+
+    potholes = Category.objects.create(
+        body=kongsvinger_body, slug="hol", name_nb="Hull i veien", name_nn="Hol i vegen"
+    )
+    mail.outbox.clear()
+    report_at(potholes, LAT, LON)
+    assert send_due_alerts() == 1
+    [digest] = mail.outbox
+    assert "Hol i vegen" in digest.body
+    assert "Hull i veien" not in digest.body
+
+
 def test_a_logged_in_user_with_an_unverified_address_confirms_by_email(
     client, citizen, kongsvinger_body, django_capture_on_commit_callbacks
 ):

@@ -1,4 +1,4 @@
-"""Writes and side effects for accounts: login links."""
+"""Writes and side effects for accounts: login links, and the language a person reads."""
 
 from urllib.parse import urlencode
 
@@ -43,3 +43,16 @@ def use_login_link(user: User) -> bool:
     )
     user.last_login, user.email_verified = now, True
     return used == 1
+
+
+def remember_language(user: User, language: str | None, *, replace: bool = False) -> None:
+    """Keep the language the person uses the site in, for the e-mails sent to them later by
+    the worker, which has no request to take it from (alert digests, questionnaires). A
+    language they chose stands, unless `replace`: they chose again."""
+    known = {code for code, _ in settings.LANGUAGES}
+    if language not in known or user.language == language:
+        return
+    if user.language and not replace:
+        return
+    user.language = language
+    user.save(update_fields=["language"])

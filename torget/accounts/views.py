@@ -10,6 +10,7 @@ from django.utils.http import (
     urlsafe_base64_decode,
 )
 from django.utils.translation import get_language
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -36,7 +37,9 @@ def log_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not _password_attempt_allowed(request):
         return _too_many_requests(request)
     if form.is_valid():
-        auth.login(request, form.get_user())
+        user = form.get_user()
+        auth.login(request, user)
+        actions.remember_language(user, get_language())
         return redirect(_next_url(request))
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
 
@@ -73,6 +76,7 @@ def log_in_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpRespo
     if user is None or not actions.use_login_link(user):
         return render(request, "accounts/login_link_invalid.html", status=400)
     auth.login(request, user, backend=LINK_LOGIN_BACKEND)
+    actions.remember_language(user, get_language())
     return redirect(_next_url(request))
 
 
@@ -114,3 +118,13 @@ def _user_for_link(uidb64: str, token: str) -> User | None:
     except (ValueError, TypeError, OverflowError, ValidationError, User.DoesNotExist):
         return None
     return user if login_link_tokens.check_token(user, token) else None
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also keeps a signed-in person's choice for the e-mails
+    sent to them."""
+    response = i18n.set_language(request)
+    if isinstance(request.user, User):
+        actions.remember_language(request.user, request.POST.get("language"), replace=True)
+    return response

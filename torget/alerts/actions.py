@@ -109,13 +109,17 @@ def subscribe(*, user: User, target: Target) -> Subscription:
         .order_by("-active", "pk")
         .first()
     )
+    existing = subscription is not None
     if subscription is None:
         subscription = Subscription(user=user)
     apply_target(subscription, target)
     subscription.active = True
     if subscription.confirmed is None:
         subscription.confirmed = timezone.now()
-    subscription.save()
+    if existing:
+        subscription.save(update_fields=[*TARGET_FIELDS, "active", "confirmed"])
+    else:
+        subscription.save()
     subscription.categories.set(target.categories)
     return subscription
 
@@ -143,6 +147,21 @@ def sign_up_by_email(*, email: str, target: Target, language: str) -> Subscripti
         lambda: tasks.send_alert_confirmation.enqueue(subscription.pk, url, language)
     )
     return subscription
+
+
+# What apply_target sets.
+TARGET_FIELDS = [
+    "kind",
+    "report",
+    "area",
+    "body",
+    "lat",
+    "lon",
+    "radius",
+    "label",
+    "include_new",
+    "include_fixed",
+]
 
 
 def apply_target(subscription: Subscription, target: Target) -> None:

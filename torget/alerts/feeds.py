@@ -210,12 +210,18 @@ class AreaFeed(ReportFeed):
         area = get_object_or_404(Area, pk=kwargs["area_id"])
         return Subject(
             title=gettext("New reports in %(area)s") % {"area": area.name},
-            link=reverse("home"),
+            # The reports around the middle of the area's bounds: the nearest page Torget has.
+            link=reverse("reports:around") + "?" + urlencode(area_middle(area)),
             description=gettext("The newest public reports inside %(area)s, whoever got them.")
             % {"area": area.name},
             reports=linked_to(Report.areas.through.objects.filter(area=area)),
             categories=categories_from(request),
         )
+
+
+def area_middle(area: Area) -> dict[str, str]:
+    lat, lon = (area.min_lat + area.max_lat) / 2, (area.min_lon + area.max_lon) / 2
+    return {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}"}
 
 
 class BodyFeed(ReportFeed):

@@ -17,6 +17,7 @@ period, and two workers never both ask.
 
 import datetime
 import logging
+import smtplib
 
 from django.conf import settings
 from django.db import transaction
@@ -95,11 +96,24 @@ def send_due_questionnaires(now: datetime.datetime | None = None) -> int:
             continue
         try:
             send(questionnaire)
-        except Exception:
-            # The mail server refused or is down. Forget the question, so the next run asks
-            # again rather than the reporter missing a whole period.
-            log.exception("Questionnaire for report %s not sent", report_id)
+        except smtplib.SMTPRecipientsRefused as error:
+            if all(code >= 500 for code, _ in error.recipients.values()):
+                # The address does not exist: the question stays recorded as asked, so the
+                # next run does not try it again, and again, every hour.
+                log.warning("Questionnaire for report %s refused for good: %s", report_id, error)
+                continue
             questionnaire.delete()
+            log.warning(
+                "Questionnaire for report %s refused for now; stopping: %s", report_id, error
+            )
+            break
+        except (smtplib.SMTPException, OSError):
+            # The mail server is down. Forget the question, so the next run asks again rather
+            # than the reporter missing a whole period, and stop: every other send would wait
+            # for the same timeout.
+            log.exception("Questionnaire for report %s not sent; stopping", report_id)
+            questionnaire.delete()
+            break
         else:
             sent += 1
     return sent

@@ -83,8 +83,8 @@ SUB_FIELDS = Sub._fields
 
 @dataclass(frozen=True)
 class Item:
-    """One thing to tell: `key` is what the sent log records ("new:12", "fixed:12",
-    "update:40")."""
+    """One thing to tell: `key` is what the sent log records ("new:12",
+    "fixed:12:<when, as a Unix time>", "update:40")."""
 
     key: str
     kind: str

@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from torget.accounts import actions as account_actions
 from torget.accounts.models import User
 from torget.alerts import actions
 from torget.alerts.forms import EditForm, PointAlertForm, ReportAlertForm
@@ -127,6 +128,7 @@ def signed_up(
 ) -> HttpResponse:
     if user is not None:
         subscription = actions.subscribe(user=user, target=target)
+        account_actions.remember_language(user, get_language())
         messages.success(
             request,
             gettext("Done. You will get e-mail about: %(what)s")
@@ -161,6 +163,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         context = {"subscription": subscription}
         return render(request, "alerts/confirm_ask.html", context)
     actions.confirm_subscription(subscription=subscription)
+    # The alerts will be written in the language the person confirmed in.
+    account_actions.remember_language(subscription.user, get_language())
     return render(request, "alerts/confirmed.html", {"subscription": subscription})
 
 

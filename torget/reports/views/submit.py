@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from torget.accounts import actions as account_actions
 from torget.lib import ratelimit
 from torget.lib.signing import BadToken, ExpiredToken
 from torget.places.geocoders import GeocoderUnavailable, get_geocoder
@@ -174,6 +175,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidTransition:
         # Confirmed by another request between the check above and the row lock.
         return confirm_failed(request, "used", report)
+    if report.reporter is not None:
+        # News of the report (alerts, the questionnaire) comes in the language confirmed in.
+        account_actions.remember_language(report.reporter, get_language())
     return redirect(report)
 
 
