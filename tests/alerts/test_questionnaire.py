@@ -329,7 +329,7 @@ def test_yes_tells_the_body_that_the_report_is_fixed(
 
 def test_after_answering_the_page_thanks_and_shows_the_answer(client, question):
     response = client.get(
-        answer(client, question, Answer.DONT_KNOW, headers=ENGLISH).url, headers=ENGLISH
+        answer(client, question, Answer.DONT_KNOW, **ENGLISH).url, headers=ENGLISH
     )
     content = response.content.decode()
     assert "Thank you for your answer." in content

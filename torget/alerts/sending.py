@@ -23,6 +23,7 @@ unsubscribe headers. bench/alerts.py measures it with 100,000 subscriptions.
 """
 
 import datetime
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -222,8 +223,8 @@ def read_areas_and_bodies(places: dict[int, Place]) -> None:
             places[report_id].bodies.append(body_id)
 
 
-def chunks(values: list[int], size: int) -> Iterator[list[int]]:
-    """Lists of ids short enough for any database's limit on query parameters."""
+def chunks[T](values: list[T], size: int) -> Iterator[list[T]]:
+    """Lists short enough for any database's limit on query parameters."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -431,28 +432,32 @@ def claim(found: Found, stamp: datetime.datetime) -> Found:
         for user_id, keyed in found.items()
         for key, (item, _) in keyed.items()
     ]
-    with transaction.atomic():
-        # Plain executemany: bulk_create(ignore_conflicts=True) does the same, but builds
-        # each batch's SQL through the ORM, which took most of a run's logging time.
-        with connection.cursor() as cursor:
-            cursor.executemany(insert_sent_sql(), rows)
-        mine = SentAlert.objects.filter(user_id__in=list(found), sent=stamp).values_list(
-            "user_id", "item"
-        )
-        owned: Found = defaultdict(dict)
-        for user_id, key in mine:
-            if key in found[user_id]:
+    owned: Found = defaultdict(dict)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for chunk in chunks(rows, ROWS_PER_INSERT):
+            cursor.execute(insert_sent_sql(len(chunk)), [value for row in chunk for value in row])
+            # RETURNING gives the rows inserted, not those the constraint turned away.
+            for user_id, key in cursor.fetchall():
                 owned[user_id][key] = found[user_id][key]
     return owned
 
 
-def insert_sent_sql() -> str:
+# Rows per INSERT: four parameters each, well within SQLite's 32,766 and PostgreSQL's 65,535.
+# A run at 100,000 subscriptions logs about 1.5 million items; one INSERT per row
+# (executemany) took 120 s of it on PostgreSQL, and a read-back per batch on top.
+ROWS_PER_INSERT = 1000
+
+
+@functools.cache
+def insert_sent_sql(rows: int) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(column) for column in ("user_id", "item", "report_id", "sent"))
+    values = ", ".join(["(%s, %s, %s, %s)"] * rows)
     # Only the table and column names, quoted, are put into the text; values are parameters.
     return (
         f"INSERT INTO {quote(SentAlert._meta.db_table)} ({columns}) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
+        f"VALUES {values} ON CONFLICT DO NOTHING "
+        f"RETURNING {quote('user_id')}, {quote('item')}"
     )
 
 
