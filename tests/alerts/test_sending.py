@@ -490,3 +490,22 @@ def test_the_runs_links_are_those_reverse_gives(public_report, kongsvinger_body,
     assert links.unsubscribe(other_citizen.pk, [3, 12]) == actions.unsubscribe_url(
         other_citizen.pk, [3, 12]
     )
+
+
+def test_deleting_a_person_or_a_report_deletes_their_sent_log(
+    follow, report_at, kongsvinger_category, kongsvinger_area, other_citizen, third_citizen
+):
+    """The log has no foreign keys in the database (for speed); Django still cascades."""
+    follow(other_citizen, SubscriptionKind.AREA, area=kongsvinger_area)
+    follow(third_citizen, SubscriptionKind.AREA, area=kongsvinger_area)
+    first = report_at(kongsvinger_category, LAT, LON, title="Først")
+    second = report_at(kongsvinger_category, LAT, LON, title="Så")
+    assert send_due_alerts() == 2
+    assert SentAlert.objects.count() == 4
+
+    other_citizen.delete()
+    assert SentAlert.objects.count() == 2
+    first.delete()
+    assert list(SentAlert.objects.values_list("user_id", "item")) == [
+        (third_citizen.pk, f"new:{second.pk}")
+    ]
