@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from email.header import Header
 from email.utils import formatdate, make_msgid, parseaddr
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
@@ -128,7 +127,6 @@ class Outbox:
             self.backends += [mailers.default for _ in range(connections - 1)]
         self.queue: queue.Queue[tuple[int, EmailMultiAlternatives] | None] = queue.Queue(QUEUED)
         self.threads: list[threading.Thread] = []
-        self.envelope_from = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
     def __enter__(self) -> "Outbox":
         if self.parallel:
@@ -184,7 +182,8 @@ class Outbox:
         if content is None or backend.connection is None:
             backend.send_messages([message])
             return
-        backend.connection.sendmail(self.envelope_from, message.recipients(), content)
+        envelope_from = parseaddr(str(message.from_email))[1]
+        backend.connection.sendmail(envelope_from, message.recipients(), content)
 
     def send(
         self, key: int, message: EmailMultiAlternatives, transmit: Callable[[], object]
