@@ -28,6 +28,7 @@ from bench.document import (
     near_section,
     pages_section,
     points_section,
+    replace_intro,
     replace_section,
     write_document,
 )
@@ -151,6 +152,7 @@ def run_only(
     if quick:
         print("\n--quick: docs/performance.md left as it was.")
         return
+    replace_intro()
     replace_section("machine", machine_section(machine))
     for name, text in sections.items():
         replace_section(name, text)
