@@ -369,7 +369,7 @@ benchmark process, answering 250 at once) until every delivery is recorded as se
 runs from starting the workers to the last delivery's `sent_at`, so their start-up counts.
 Each run sends them with 1 worker, then again with 2, and then sends the same messages,
 rendered beforehand, with `smtplib` in a bare loop over one connection: the transport alone,
-which is the baseline. The figures are medians of {first["runs"]} runs. "Share of bare smtplib"
+which is the baseline. {runs_text(first["runs"])} "Share of bare smtplib"
 is the workers' deliveries per second ÷ the bare loop's messages per second. It takes about
 half an hour per database; `--quick` sends 1,000 once. PostgreSQL is measured in a database of
 its own, `torget_bench_deliveries`."""
@@ -378,6 +378,12 @@ its own, `torget_bench_deliveries`."""
     parts += [f"### {name}\n\nNot measured: {name} could not be reached." for name in skipped]
     parts += [window_section(results), WHERE_A_WORKERS_TIME_GOES]
     return "\n\n".join(parts)
+
+
+def runs_text(runs: int) -> str:
+    if runs == 1:
+        return "The figures are from one run (`--runs 1`); the default is three."
+    return f"The figures are medians of {runs} runs."
 
 
 def deliveries_table(result: dict[str, Any]) -> str:
