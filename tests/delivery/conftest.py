@@ -39,6 +39,9 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        # Each message's MAIL FROM parameters ("BODY=8BITMIME") and bytes as received.
+        self.mail_options: list[list[str]] = []
+        self.raw: list[bytes] = []
         self.refusal = ""
 
     async def handle_RCPT(
@@ -50,10 +53,12 @@ class Inbox:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        content = envelope.content if isinstance(envelope.content, bytes) else b""
+        content = envelope.original_content or b""
         message = message_from_bytes(content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
+        self.mail_options.append(list(envelope.mail_options))
+        self.raw.append(content)
         return "250 Message accepted for delivery"
 
 
@@ -64,13 +69,17 @@ class SmtpServer:
         self.inbox = Inbox()
         self.port = free_port()
         self.controller: Controller | None = None
+        # aiosmtpd offers 8BITMIME unless it decodes the data itself.
+        self.eight_bit = True
 
     @property
     def messages(self) -> list[EmailMessage]:
         return self.inbox.messages
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, decode_data=not self.eight_bit
+        )
         self.controller.start()
 
     def stop(self) -> None:

@@ -1,11 +1,16 @@
 """Bulk sending: hand-written MIME that mail readers parse as Django's would, and an outbox
 that sends over several SMTP connections, each message once."""
 
+import base64
+import re
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from tests.delivery.conftest import mailers, smtp_server
 from torget.lib import bulkmail
@@ -13,6 +18,9 @@ from torget.lib import bulkmail
 __all__ = ["mailers", "smtp_server"]
 
 LONG_SUBJECT = "Torget: 12 nye saker du følger i Kongsvinger, Eidskog og Nord-Odal " * 2
+# 300 characters of two-byte letters with a four-byte emoji among them.
+NORWEGIAN_300 = ("Torget: 3 nye saker du følgjer på Ærøy, i Åsnes og Sør-Odal 🚲 " * 5)[:300]
+ENCODED_WORD = re.compile(r"=\?utf-8\?b\?([A-Za-z0-9+/=]*)\?=")
 
 
 def digest(
@@ -39,7 +47,8 @@ def put_many(outbox: bulkmail.Outbox, count: int) -> None:
 
 
 def parsed(content: bytes):
-    return message_from_bytes(content, policy=policy.default)
+    """As a mail server stores it: with the local line ends, which parsing expects."""
+    return message_from_bytes(content.replace(b"\r\n", b"\n"), policy=policy.default)
 
 
 @pytest.mark.parametrize(
@@ -63,6 +72,102 @@ def test_the_written_message_reads_back_as_it_was_given(subject):
     # SMTP lines: CRLF only, none longer than RFC 5322's 998.
     assert b"\n" not in content.replace(b"\r\n", b"")
     assert max(len(line) for line in content.split(b"\r\n")) <= 998
+
+
+def decoded(value: str) -> str:
+    return str(make_header(decode_header(value)))
+
+
+def check_encoded(value: str) -> None:
+    """Encoded words of RFC 2047's length, each whole UTF-8, folded onto short lines."""
+    lines = value.split("\r\n")
+    assert "\r" not in "".join(lines)
+    assert "\n" not in "".join(lines)
+    assert all(line.startswith(" ") for line in lines[1:])  # folded, not a header of its own
+    assert max(len(line) for line in ["Subject: " + lines[0], *lines[1:]]) <= 78
+    words = [word.strip() for word in lines]
+    for word in words:
+        match = ENCODED_WORD.fullmatch(word)
+        assert match, word
+        assert len(word) <= 75
+        base64.b64decode(match[1], validate=True).decode("utf-8")  # no character cut in two
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Torget: 3 nye saker du følgjer", "Æ", "Sjå kva som skjer på Øvre Åsen 🚲", NORWEGIAN_300],
+)
+def test_a_subject_that_is_not_ascii_is_encoded_and_reads_back(subject):
+    value = bulkmail.subject_header(subject)
+
+    check_encoded(value)
+    assert decoded(value) == subject
+
+
+def test_the_longest_subjects_are_spread_over_several_words():
+    assert len(NORWEGIAN_300) == 300
+    value = bulkmail.subject_header(NORWEGIAN_300)
+    assert value.count("\r\n ") >= 8
+    check_encoded(value)
+
+
+@pytest.mark.parametrize("letter", ["a", "ø", "€", "🚲"])
+def test_words_are_cut_between_characters_of_any_length(letter):
+    for count in range(1, 60):
+        subject = "ø" + letter * count
+        value = bulkmail.subject_header(subject)
+        check_encoded(value)
+        assert decoded(value) == subject
+
+
+def test_a_plain_ascii_subject_is_left_as_it_is():
+    assert bulkmail.subject_header("Torget: 3 new reports") == "Torget: 3 new reports"
+    assert bulkmail.subject_header("") == ""
+
+
+@pytest.mark.parametrize(
+    ("subject", "flattened"),
+    [
+        ("Torget\nBcc: eve@example.no", "Torget Bcc: eve@example.no"),
+        ("Torget: før\r\nBcc: eve@example.no", "Torget: før Bcc: eve@example.no"),
+        ("Torget: før\rBcc: eve@example.no\n\n", "Torget: før Bcc: eve@example.no  "),
+    ],
+)
+def test_a_line_break_in_the_subject_cannot_start_a_header(subject, flattened):
+    value = bulkmail.subject_header(subject)
+    check_encoded(value)
+    assert decoded(value) == flattened
+
+    content = bulkmail.mime_bytes(digest(subject=subject))
+    assert content is not None
+    message = parsed(content)
+    assert message["Subject"] == flattened
+    assert message["Bcc"] is None
+    assert not message.defects
+
+
+@pytest.mark.parametrize("subject", ["Torget: 3 nye saker du følgjer", NORWEGIAN_300])
+def test_a_whole_message_gives_back_the_subject(subject):
+    content = bulkmail.mime_bytes(digest(subject=subject))
+    assert content is not None
+
+    assert parsed(content)["Subject"] == subject
+    lines = content.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    first = next(n for n, line in enumerate(lines) if line.startswith(b"Subject: "))
+    folded = [lines[first]]
+    while lines[first + len(folded)].startswith(b" "):
+        folded.append(lines[first + len(folded)])
+    assert max(len(line) for line in folded) <= 78
+    assert bulkmail.subject_header(subject) == b"\r\n".join(folded)[len("Subject: ") :].decode()
+
+
+@given(subject=st.text())
+def test_any_subject_reads_back(subject):
+    assume(not bulkmail.is_plain(subject))
+    value = bulkmail.subject_header(subject)
+
+    check_encoded(value)
+    assert decoded(value) == subject.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
 
 
 @pytest.mark.parametrize(
@@ -131,3 +236,96 @@ def test_other_backends_get_the_messages_in_order(settings):
 
     assert outbox.outcome.sent == set(range(5))
     assert [message.to for message in mail.outbox] == [[f"person{n}@example.no"] for n in range(5)]
+
+
+# The body as it is (8bit), or base64
+
+
+def parts_of(content: bytes) -> dict[str, bytes]:
+    """Each part's Content-Transfer-Encoding and body, by its subtype, as sent."""
+    message = message_from_bytes(content, policy=policy.SMTP)
+    found = {}
+    for sub in message.iter_parts():
+        raw = sub.as_bytes(policy=policy.SMTP)
+        found[sub.get_content_subtype()] = (str(sub["Content-Transfer-Encoding"]), raw)
+    return found
+
+
+def test_the_body_goes_as_it_is_to_a_server_that_takes_8bitmime(mailers):
+    given = digest()
+    with bulkmail.Outbox(connections=1) as outbox:
+        outbox.put(1, given)
+
+    assert outbox.outcome.sent == {1}
+    assert "BODY=8BITMIME" in mailers.inbox.mail_options[0]
+    raw = mailers.inbox.raw[0]
+    assert "Hull i vegen på Øvre Langelandsveg.".encode() in raw
+    encodings = {subtype: cte for subtype, (cte, _) in parts_of(raw).items()}
+    assert encodings == {"plain": "8bit", "html": "8bit"}
+    [message] = mailers.messages
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == given.body
+
+
+def test_a_server_without_8bitmime_gets_base64(settings, smtp_server):
+    smtp_server.stop()
+    smtp_server.eight_bit = False
+    smtp_server.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 5},
+        }
+    }
+    given = digest()
+    with bulkmail.Outbox(connections=1) as outbox:
+        outbox.put(1, given)
+
+    assert outbox.outcome.sent == {1}
+    assert not any(option.startswith("BODY=") for option in smtp_server.inbox.mail_options[0])
+    raw = smtp_server.inbox.raw[0]
+    assert raw.isascii()
+    encodings = {subtype: cte for subtype, (cte, _) in parts_of(raw).items()}
+    assert encodings == {"plain": "base64", "html": "base64"}
+    [message] = smtp_server.messages
+    assert message.get_body(("plain",)).get_content() == given.body
+
+
+def test_a_line_too_long_for_smtp_sends_its_part_in_base64():
+    """RFC 5321 allows 998 octets a line: 600 letters æ are 1,200."""
+    given = digest()
+    given.body = "Kort linje.\n" + "æ" * 600 + "\n"
+    content = bulkmail.mime_bytes(given)
+    assert content is not None
+
+    encodings = {subtype: cte for subtype, (cte, _) in parts_of(content).items()}
+    assert encodings == {"plain": "base64", "html": "8bit"}
+    assert max(len(line) for line in content.split(b"\r\n")) <= 998
+    assert parsed(content).get_body(("plain",)).get_content() == given.body
+
+
+def test_html_lines_are_packed_and_read_the_same():
+    given = digest()
+    html = "<ul>\n" + "\n".join(f"<li><a href='/r/{n}'>Sak nr. {n}</a></li>" for n in range(200))
+    given.alternatives = []
+    given.attach_alternative(html + "\n</ul>", "text/html")
+    content = bulkmail.mime_bytes(given)
+    assert content is not None
+
+    _, raw = parts_of(content)["html"]
+    lines = raw.split(b"\r\n")
+    assert len(lines) < 30
+    assert max(len(line) for line in lines) <= bulkmail.PACKED_LINE
+    read = parsed(content).get_body(("html",)).get_content()
+    assert read.split() == (html + "\n</ul>").split()
+
+
+def test_html_with_pre_keeps_its_lines():
+    """Inside <pre> a line break is not a space."""
+    given = digest()
+    html = "<pre>\nfirst\nsecond\n</pre>"
+    given.alternatives = []
+    given.attach_alternative(html, "text/html")
+    content = bulkmail.mime_bytes(given)
+    assert content is not None
+
+    assert parsed(content).get_body(("html",)).get_content() == html

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from torget.alerts.models import AlertRun, SentAlert, Subscription
+from torget.alerts.models import AlertRun, SentDigest, Subscription
 
 
 @admin.register(Subscription)
@@ -13,14 +13,15 @@ class SubscriptionAdmin(admin.ModelAdmin[Subscription]):
     filter_horizontal = ["categories"]
 
 
-@admin.register(SentAlert)
-class SentAlertAdmin(admin.ModelAdmin[SentAlert]):
+@admin.register(SentDigest)
+class SentDigestAdmin(admin.ModelAdmin[SentDigest]):
     """The log that keeps an item from being mailed twice: read it, do not edit it."""
 
-    list_display = ["item", "user", "sent"]
-    search_fields = ["user__email", "item"]
-    raw_id_fields = ["user", "report"]
+    list_display = ["sent", "user", "items"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]
     date_hierarchy = "sent"
+    list_select_related = ["user"]
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False

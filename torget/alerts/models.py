@@ -2,15 +2,16 @@
 
 A Subscription is one person following one thing: a report's updates, new reports within a
 radius of a point, in an area, or sent to a body. The last three can be narrowed to
-categories and can ask for "fixed" as well as "new". A SentAlert row is written for every item
-mailed to a person, so an item is never mailed to the same person twice, however many of their
-subscriptions match it and however often the job runs.
+categories and can ask for "fixed" as well as "new". A SentDigest row records each alert e-mail
+and the items it told of, so an item is never mailed to the same person twice, however many of
+their subscriptions match it and however often the job runs.
 """
 
+import datetime
 from typing import ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -114,40 +115,55 @@ def distance_text(metres: int) -> str:
     return gettext("%(km)s km") % {"km": f"{metres / 1000:g}"}
 
 
-class SentAlert(models.Model):
-    """One item mailed to one person. `item` names the event, not the subscription:
-    "new:<report id>", "fixed:<report id>:<when, as a Unix time>" (a report can be fixed,
-    reopened and fixed again) or "update:<update id>"."""
+class SentDigestQuerySet(models.QuerySet["SentDigest"]):
+    def told(self, user_id: int, key: str, since: datetime.datetime) -> bool:
+        """Whether the person was mailed the item `key` at or after `since`."""
+        rows = self.filter(user_id=user_id, sent__gte=since).values_list("items", flat=True)
+        return any(key in items.split() for items in rows)
 
-    # A run at 100,000 subscriptions logs about 1.5 million items. Checking two foreign keys
-    # for each took a quarter of the logging on PostgreSQL, so the database does not check
-    # them: Django's on_delete still removes a person's or a report's rows, and every row is
-    # pruned after a few days anyway. The unique constraint, which starts with the user,
-    # serves lookups by user, so the user needs no index of its own.
+
+class SentDigest(models.Model):
+    """One alert e-mail: who got it, in which run, and the items it told of, as keys separated
+    by spaces. A key names the event, not the subscription: "new:<report id>",
+    "fixed:<report id>:<when, as a Unix time>" (a report can be fixed, reopened and fixed
+    again) or "update:<update id>". A run reads the keys of the runs whose windows overlap its
+    own, and leaves out what a person was told already.
+
+    One row per e-mail, not per item: a run at 100,000 subscriptions tells 47,000 people of
+    1.5 million items, and a row per item took 58 s to write on PostgreSQL. The per-item
+    unique constraint that row per item allowed is replaced by the lease (AlertLease): only
+    one run writes the log at a time.
+    """
+
+    # Checking the foreign key for each row cost time for nothing: Django's on_delete still
+    # removes a person's rows, and every row is pruned after a few days anyway.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="+",
         db_constraint=False,
-        db_index=False,
-    )
-    item = models.CharField(max_length=40)
-    report = models.ForeignKey(
-        "reports.Report", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     sent = models.DateTimeField(default=timezone.now)
+    items = models.TextField()
+
+    # Items carry the web server's clock and runs the worker's; a run reads the log from
+    # this much before its window, in case the two clocks disagree a little.
+    CLOCK_MARGIN = datetime.timedelta(minutes=1)
+
+    objects: ClassVar[SentDigestQuerySet] = SentDigestQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "item"], name="sent_alert_once"),
-        ]
         indexes = [
-            # The alert job's pruning: "rows older than the longest window".
-            models.Index(fields=["sent"], name="sent_alert_sent"),
+            # "The rows of the runs that overlap this window", and the pruning.
+            models.Index(fields=["sent"], name="sent_digest_sent"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.item} to {self.user_id}"
+        return f"Alert e-mail to {self.user_id} at {self.sent:%Y-%m-%d %H:%M}"
+
+    @property
+    def keys(self) -> list[str]:
+        return self.items.split()
 
 
 class AlertRun(models.Model):
@@ -167,6 +183,53 @@ class AlertRun(models.Model):
 
     def __str__(self) -> str:
         return f"Alert run up to {self.until:%Y-%m-%d %H:%M}"
+
+
+class AlertLease(models.Model):
+    """Who may write the alerts' sent log now: one row, held by at most one holder (an alert
+    run, or the notice of a body's answer) until `expires`.
+
+    Two runs at once would each mail what the other mails. The worker's cache makes that
+    rare (one run per period), and this row makes it impossible: taking and renewing the
+    lease is one conditional UPDATE, which both databases apply atomically. A run renews it
+    before each batch, so a holder that dies blocks the job for at most LEASE_FOR.
+    """
+
+    holder = models.CharField(max_length=64, blank=True)
+    expires = models.DateTimeField(null=True, blank=True)
+
+    LEASE_FOR = datetime.timedelta(minutes=5)
+    ROW = 1
+
+    def __str__(self) -> str:
+        return f"Alert lease held by {self.holder or 'nobody'} until {self.expires}"
+
+    @classmethod
+    def take(cls, holder: str) -> bool:
+        """Take the lease if nobody holds it, or its holder let it expire."""
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                cls.objects.get_or_create(pk=cls.ROW)
+        except IntegrityError:
+            pass  # another holder created the row first
+        free = models.Q(holder="") | models.Q(expires__lt=now)
+        taken = cls.objects.filter(free, pk=cls.ROW).update(
+            holder=holder, expires=now + cls.LEASE_FOR
+        )
+        return taken == 1
+
+    @classmethod
+    def renew(cls, holder: str) -> bool:
+        """Keep the lease for another LEASE_FOR; False if the holder has lost it."""
+        renewed = cls.objects.filter(pk=cls.ROW, holder=holder).update(
+            expires=timezone.now() + cls.LEASE_FOR
+        )
+        return renewed == 1
+
+    @classmethod
+    def release(cls, holder: str) -> None:
+        cls.objects.filter(pk=cls.ROW, holder=holder).update(holder="", expires=None)
 
 
 class Answer(models.TextChoices):

@@ -14,7 +14,7 @@ every live subscription without a query per subscription or per item:
   CELL_DEGREES cells; each circle looks only in the cells its square touches, then checks the
   exact distance.
 - categories: one query over the narrowed subscriptions' categories.
-- the sent log for the window's reports: one query.
+- the sent log of the runs whose windows overlap this one: one query.
 
 An item reaches a person only if it is newer than the subscription's confirmation and is not
 their own action (their report, their update, their marking it fixed). Each person then gets
@@ -23,24 +23,17 @@ unsubscribe headers. bench/alerts.py measures it with 100,000 subscriptions.
 """
 
 import datetime
-import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from django.conf import settings
-from django.db import connection, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
 from torget.accounts.models import User
-from torget.alerts import actions
-from torget.alerts.models import AlertRun, SentAlert, Subscription, SubscriptionKind
+from torget.alerts.digest import AlertDigest, Entry, Lines, Section
+from torget.alerts.models import AlertLease, AlertRun, SentDigest, Subscription, SubscriptionKind
 from torget.lib import bulkmail, emails, geo
 from torget.reports.models import Report, State, Update
 
@@ -130,25 +123,34 @@ Found = dict[int, dict[str, tuple[Item, int]]]
 
 
 def send_due_alerts() -> int:
-    """Send one e-mail per person with everything new for them; return how many were sent."""
+    """Send one e-mail per person with everything new for them; return how many were sent.
+    Returns 0 at once while another run holds the lease (see AlertLease)."""
     now = timezone.now()
-    window = window_ending(now)
     run = AlertRun.objects.create(started=now, until=now)
-    items = read_items(window)
-    found = match(items)
-    drop_already_sent(found, items.report_ids())
-    sent = send(found, stamp=now)
-    run.finished = timezone.now()
-    run.emails = sent
-    run.save(update_fields=["finished", "emails"])
-    forget_old_runs(now)
+    holder = f"run:{run.pk}"
+    if not AlertLease.take(holder):
+        log.info("another alert run is under way; this one stops")
+        run.delete()
+        return 0
+    try:
+        window = window_ending(now)
+        items = read_items(window)
+        found = match(items)
+        drop_already_sent(found, window)
+        sent = send(found, stamp=now, holder=holder)
+        run.finished = timezone.now()
+        run.emails = sent
+        run.save(update_fields=["finished", "emails"])
+        forget_old_runs(now)
+    finally:
+        AlertLease.release(holder)
     return sent
 
 
 def forget_old_runs(now: datetime.datetime) -> None:
     """No run reads items older than MAX_LOOKBACK, and an item is logged after it happened,
     so older log rows can never stop a send again."""
-    SentAlert.objects.filter(sent__lt=now - MAX_LOOKBACK - KEEP_EXTRA).delete()
+    SentDigest.objects.filter(sent__lt=now - MAX_LOOKBACK - KEEP_EXTRA).delete()
     AlertRun.objects.filter(until__lt=now - MAX_LOOKBACK - KEEP_EXTRA).delete()
 
 
@@ -324,14 +326,20 @@ def cell(degrees: float) -> int:
     return int(degrees // CELL_DEGREES)
 
 
-def drop_already_sent(found: Found, report_ids: set[int]) -> None:
+def drop_already_sent(found: Found, window: Window) -> None:
     """Remove what the sent log says each person was told already, and a "fixed" item when
-    the person hears of the same report's "fixed" update anyway."""
-    for chunk in chunks(sorted(report_ids), 5000):
-        told = SentAlert.objects.filter(report_id__in=chunk).values_list("user_id", "item")
-        for user_id, key in told:
-            if user_id in found:
-                found[user_id].pop(key, None)
+    the person hears of the same report's "fixed" update anyway.
+
+    An item of the window happened after its start, and a run tells only what happened
+    before the run began (its `sent`), so only the log of runs that began after the window's
+    start can hold it: in steady work, the last run's."""
+    since = window.start - SentDigest.CLOCK_MARGIN
+    told = SentDigest.objects.filter(sent__gt=since).values_list("user_id", "items")
+    for user_id, keys in told.iterator(chunk_size=5000):
+        keyed = found.get(user_id)
+        if keyed:
+            for key in keys.split():
+                keyed.pop(key, None)
     for user_id in list(found):
         keyed = found[user_id]
         fixed_by_update = {item.report_id for item, _ in keyed.values() if item.sets_fixed}
@@ -352,12 +360,15 @@ class SendFailed(Exception):
     """The mail server failed mid-run; what was not sent is left for the next run."""
 
 
-def send(found: Found, *, stamp: datetime.datetime) -> int:
+def send(found: Found, *, stamp: datetime.datetime, holder: str) -> int:
     """Log, then send, a batch of people at a time. The sent log is written and committed
     *before* the e-mails leave: a crash between the two loses those people's e-mail for this
     run, where logging after sending would mail them twice after a crash, and "never twice" is
     the promise. When the mail server fails in a way that may pass, the log rows of everyone
-    not yet mailed are taken back, so the next run tries them again."""
+    not yet mailed are taken back, so the next run tries them again.
+
+    The lease is renewed before each batch; a run that has lost it (it stalled for longer
+    than AlertLease.LEASE_FOR, and another run may have begun) logs and sends no more."""
     if not found:
         return 0
     reports, updates = read_for_rendering(found)
@@ -366,7 +377,10 @@ def send(found: Found, *, stamp: datetime.datetime) -> int:
     with bulkmail.Outbox() as outbox:
         try:
             for batch in chunks(sorted(found), BATCH):
-                owned = claim({user_id: found[user_id] for user_id in batch}, stamp)
+                if not AlertLease.renew(holder):
+                    raise SendFailed("the run lost its lease; it stopped before the next batch")
+                owned = {user_id: found[user_id] for user_id in batch}
+                log_sent(owned, stamp)
                 claimed += owned
                 post_batch(outbox, owned, reports, updates, lines)
         except bulkmail.SendFailed:
@@ -409,8 +423,9 @@ def post_batch(
     lines: "Lines",
 ) -> None:
     """Render each person's digest and hand it to the outbox."""
-    users = User.objects.filter(pk__in=list(owned), is_active=True).in_bulk()
-    subscriptions = Subscription.objects.select_related("report", "area", "body").in_bulk(
+    people = User.objects.filter(pk__in=list(owned), is_active=True)
+    users = people.only("email", "name", "language").in_bulk()
+    subscriptions = subscriptions_for_digests().in_bulk(
         {sub_id for keyed in owned.values() for _, sub_id in keyed.values()}
     )
     for user_id in sorted(owned):
@@ -422,198 +437,55 @@ def post_batch(
             outbox.put(user_id, emails.alert_digest_message(user, digest))
 
 
-def claim(found: Found, stamp: datetime.datetime) -> Found:
-    """Write the batch's sent log and keep only the rows this run wrote. Another run at the
-    same moment (two workers without a shared cache) writes the same (user, item) pairs;
-    the unique constraint lets one of them in, and only that run sends the item."""
-    sent = connection.ops.adapt_datetimefield_value(stamp)
-    rows = [
-        (user_id, key, item.report_id, sent)
-        for user_id, keyed in found.items()
-        for key, (item, _) in keyed.items()
-    ]
-    owned: Found = defaultdict(dict)
-    with transaction.atomic(), connection.cursor() as cursor:
-        for chunk in chunks(rows, ROWS_PER_INSERT):
-            cursor.execute(insert_sent_sql(len(chunk)), [value for row in chunk for value in row])
-            # RETURNING gives the rows inserted, not those the constraint turned away.
-            for user_id, key in cursor.fetchall():
-                owned[user_id][key] = found[user_id][key]
-    return owned
+def subscriptions_for_digests() -> Any:
+    """With only what a digest shows of them: a digest builds 100,000 of these a run, and
+    whole rows (a report's text, an area's boundary) made that a tenth of the rendering."""
+    return Subscription.objects.select_related("report", "area", "body").only(*DIGEST_FIELDS)
 
 
-# Rows per INSERT: four parameters each, well within SQLite's 32,766 and PostgreSQL's 65,535.
-# A run at 100,000 subscriptions logs about 1.5 million items; one INSERT per row
-# (executemany) took 120 s of it on PostgreSQL, and a read-back per batch on top.
-ROWS_PER_INSERT = 1000
+DIGEST_FIELDS = [
+    "user_id",
+    "kind",
+    "lat",
+    "lon",
+    "radius",
+    "label",
+    "report__title",
+    "area__name",
+    "area__min_lat",
+    "area__max_lat",
+    "area__min_lon",
+    "area__max_lon",
+    "body__name",
+    "body__slug",
+]
 
 
-@functools.cache
-def insert_sent_sql(rows: int) -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(column) for column in ("user_id", "item", "report_id", "sent"))
-    values = ", ".join(["(%s, %s, %s, %s)"] * rows)
-    # Only the table and column names, quoted, are put into the text; values are parameters.
-    return (
-        f"INSERT INTO {quote(SentAlert._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES {values} ON CONFLICT DO NOTHING "
-        f"RETURNING {quote('user_id')}, {quote('item')}"
+def log_sent(found: Found, stamp: datetime.datetime) -> None:
+    """Write the batch's sent log, one row per person, and commit it."""
+    SentDigest.objects.bulk_create(
+        (
+            SentDigest(user_id=user_id, sent=stamp, items=" ".join(keyed))
+            for user_id, keyed in found.items()
+        ),
+        batch_size=ROWS_PER_INSERT,
     )
 
 
+# Rows per INSERT: three parameters each, well within SQLite's 32,766 and PostgreSQL's 65,535.
+ROWS_PER_INSERT = 500
+
+
 def unclaim(user_ids: list[int], stamp: datetime.datetime) -> None:
-    SentAlert.objects.filter(user_id__in=user_ids, sent=stamp).delete()
+    for chunk in chunks(user_ids, 5000):
+        SentDigest.objects.filter(user_id__in=chunk, sent=stamp).delete()
 
 
 # The digest
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One line of a digest: a new or fixed report, or an update on a followed report."""
-
-    kind: str
-    report: Report
-    update: Update | None = None
-
-
-@dataclass
-class Section:
-    """One heading of a digest: a followed report's updates, or one subscription's reports."""
-
-    subscription: Subscription
-    entries: list[Entry] = field(default_factory=list)
-    # Entries beyond MAX_ENTRIES, counted, not listed: the link shows them all.
-    more: int = 0
-
-    def add(self, entry: Entry) -> None:
-        if len(self.entries) < MAX_ENTRIES:
-            self.entries.append(entry)
-        else:
-            self.more += 1
-
-    def unsubscribe_url(self, links: "Links") -> str:
-        return links.unsubscribe(self.subscription.user_id, [self.subscription.pk])
-
-    def more_url(self, links: "Links") -> str:
-        """Where all of this section's reports are listed."""
-        subscription = self.subscription
-        if subscription.kind == SubscriptionKind.REPORT and subscription.report is not None:
-            return links.report(subscription.report.pk)
-        if subscription.kind == SubscriptionKind.BODY and subscription.body is not None:
-            return links.body(subscription.body.slug)
-        if subscription.kind == SubscriptionKind.AREA and subscription.area is not None:
-            area = subscription.area
-            lat, lon = (area.min_lat + area.max_lat) / 2, (area.min_lon + area.max_lon) / 2
-        else:
-            lat, lon = subscription.lat or 0.0, subscription.lon or 0.0
-        return f"{links.around}?lat={lat:.6f}&lon={lon:.6f}"
-
-
-class Links:
-    """The links of a run's digests. Each URL pattern is reversed once, with a stand-in that
-    is then replaced: reverse() for every link of every digest took a fifth of the rendering.
-    What replaces the stand-in (ids, slugs, signed tokens of letters, digits, "-", "_", ":"
-    and ",") is what reverse() would have put there unquoted."""
-
-    STAND_IN = "4815162342"
-
-    def __init__(self) -> None:
-        self.unsubscribe_pattern = self.reversed("alerts:unsubscribe")
-        self.report_pattern = self.reversed("reports:detail")
-        self.body_pattern = self.reversed("reports:body")
-        self.around = settings.BASE_URL + reverse("reports:around")
-        self.mine = settings.BASE_URL + reverse("alerts:mine")
-
-    def reversed(self, name: str) -> str:
-        return settings.BASE_URL + reverse(name, args=[self.STAND_IN])
-
-    def unsubscribe(self, user_id: int, subscription_ids: Iterable[int]) -> str:
-        token = actions.unsubscribe_token(user_id, subscription_ids)
-        return self.unsubscribe_pattern.replace(self.STAND_IN, token)
-
-    def report(self, report_id: int) -> str:
-        return self.report_pattern.replace(self.STAND_IN, str(report_id))
-
-    def body(self, slug: str) -> str:
-        return self.body_pattern.replace(self.STAND_IN, slug)
-
-
-# A digest lists this many entries under each heading, and counts the rest: a person who
-# follows Oslo on a busy day wants a summary and a link, not a hundred reports.
-MAX_ENTRIES = 20
-
-
-@dataclass
-class AlertDigest:
-    sections: list[Section]
-    lines: "Lines"
-
-    @property
-    def subscription_ids(self) -> list[int]:
-        return [section.subscription.pk for section in self.sections]
-
-    @property
-    def unsubscribe_url(self) -> str:
-        """Stops every subscription this digest is about."""
-        return self.lines.links.unsubscribe(
-            self.sections[0].subscription.user_id, self.subscription_ids
-        )
-
-    @property
-    def mine_url(self) -> str:
-        return self.lines.links.mine
-
-    @property
-    def item_count(self) -> int:
-        return sum(len(section.entries) + section.more for section in self.sections)
-
-    def rendered_sections(self) -> list[dict[str, object]]:
-        """Each section's heading, links and entries as text and HTML, in the active
-        language: call it inside translation.override()."""
-        language = get_language() or settings.LANGUAGE_CODE
-        rendered = []
-        for section in self.sections:
-            pairs = [self.lines.of(entry, language) for entry in section.entries]
-            texts = [text for text, _ in pairs]
-            htmls = [html for _, html in pairs]
-            rendered.append(
-                {
-                    "heading": section.subscription.description(),
-                    "text": "\n".join(texts),
-                    # Each line is a rendered template, escaped there.
-                    "html": mark_safe("\n".join(htmls)),
-                    "more": section.more,
-                    "more_url": section.more_url(self.lines.links),
-                    "unsubscribe_url": section.unsubscribe_url(self.lines.links),
-                }
-            )
-        return rendered
-
-
-class Lines:
-    """Each entry's text and HTML, rendered once per language and run, and reused in every
-    digest that lists it: the same new report in Oslo goes to thousands of people."""
-
-    def __init__(self) -> None:
-        self.cache: dict[tuple[str, str, int], tuple[str, str]] = {}
-        self.links = Links()
-
-    def of(self, entry: Entry, language: str) -> tuple[str, str]:
-        pk = entry.update.pk if entry.update is not None else entry.report.pk
-        key = (language, entry.kind, pk)
-        if key not in self.cache:
-            context = {
-                "entry": entry,
-                "report": entry.report,
-                "update": entry.update,
-                "url": self.links.report(entry.report.pk),
-            }
-            self.cache[key] = (
-                render_to_string("emails/alert_entry.txt", context).strip(),
-                render_to_string("emails/alert_entry.html", context).strip(),
-            )
-        return self.cache[key]
+def in_order(pair: tuple[Item, int]) -> tuple[datetime.datetime, str]:
+    return pair[0].at, pair[0].key
 
 
 def build_digest(
@@ -624,13 +496,20 @@ def build_digest(
     lines: "Lines",
 ) -> AlertDigest:
     sections: dict[int, Section] = {}
-    for item, sub_id in sorted(keyed.values(), key=lambda pair: (pair[0].at, pair[0].key)):
-        subscription = subscriptions.get(sub_id)
+    for item, sub_id in sorted(keyed.values(), key=in_order):
+        section = sections.get(sub_id)
+        if section is None:
+            subscription = subscriptions.get(sub_id)
+            if subscription is None:
+                continue
+            section = sections[sub_id] = Section(subscription=subscription)
         report = reports.get(item.report_id)
-        if subscription is None or report is None:
+        if report is None:
             continue
-        section = sections.setdefault(sub_id, Section(subscription=subscription))
-        if item.update_id is not None:
+        if section.full:
+            # Counted, not listed: a kommune's section can count a hundred new reports.
+            section.more += 1
+        elif item.update_id is not None:
             if item.update_id in updates:
                 section.add(Entry("update", report, updates[item.update_id]))
         else:
@@ -641,7 +520,7 @@ def build_digest(
 def digests_for(found: Found) -> Iterable[AlertDigest]:
     """For the benchmark: the digests a run would send, without sending."""
     reports, updates = read_for_rendering(found)
-    subscriptions = Subscription.objects.select_related("report", "area", "body").in_bulk(
+    subscriptions = subscriptions_for_digests().in_bulk(
         {sub_id for keyed in found.values() for _, sub_id in keyed.values()}
     )
     lines = Lines()

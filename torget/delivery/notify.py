@@ -2,7 +2,7 @@
 
 from django.tasks import task
 
-from torget.alerts.models import SentAlert, Subscription, SubscriptionKind
+from torget.alerts.models import AlertLease, SentDigest, Subscription, SubscriptionKind
 from torget.lib import emails
 from torget.reports.models import Update
 
@@ -28,10 +28,19 @@ def notify_reporter(update_id: int) -> str:
     )
     if unfollowed.exists():
         return "not following"
-    _, new = SentAlert.objects.get_or_create(
-        user_id=report.reporter_id, item=f"update:{update.pk}", defaults={"report": report}
-    )
-    if not new:
-        return "told already"
+    # The lease keeps an alert run from logging and mailing the same update meanwhile. While
+    # a run holds it, the run or the next one (within 15 minutes) tells the reporter.
+    holder = f"notice:{update.pk}"
+    if not AlertLease.take(holder):
+        return "left for the alert run"
+    try:
+        key = f"update:{update.pk}"
+        if SentDigest.objects.told(
+            report.reporter_id, key, since=update.created - SentDigest.CLOCK_MARGIN
+        ):
+            return "told already"
+        SentDigest.objects.create(user_id=report.reporter_id, items=key)
+    finally:
+        AlertLease.release(holder)
     emails.send_report_update_notice(report, update, report.reporter)
     return "sent"

@@ -19,9 +19,8 @@ import queue
 import smtplib
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email.header import Header
 from email.utils import formatdate, make_msgid, parseaddr
 
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -37,9 +36,10 @@ CONNECTIONS = 4
 QUEUED = 64
 
 
-def mime_bytes(message: EmailMultiAlternatives) -> bytes | None:
+def mime_bytes(message: EmailMultiAlternatives, *, eight_bit: bool = True) -> bytes | None:
     """The message as it goes over SMTP, or None when it needs the email package: an address
-    that is not plain ASCII, or attachments."""
+    that is not plain ASCII, or attachments. `eight_bit` is for a server that takes
+    8BITMIME (RFC 6152): nearly every one does."""
     to = ", ".join(message.to)
     sender = str(message.from_email)
     if not is_plain(to) or not is_plain(sender) or message.attachments or message.cc:
@@ -58,19 +58,19 @@ def mime_bytes(message: EmailMultiAlternatives) -> bytes | None:
             return None
         headers.append(f"{name}: {value}")
     headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
-    parts = [part("plain", str(message.body))]
+    parts = [part("plain", str(message.body), eight_bit)]
     parts += [
-        part(mimetype.split("/", 1)[1], str(content)) for content, mimetype in message.alternatives
+        part(mimetype.split("/", 1)[1], str(content), eight_bit)
+        for content, mimetype in message.alternatives
     ]
-    separator = f"\r\n--{boundary}\r\n"
-    text = (
-        "\r\n".join(headers)
-        + "\r\n"
+    separator = f"\r\n--{boundary}\r\n".encode("ascii")
+    return (
+        "\r\n".join(headers).encode("ascii")
+        + b"\r\n"
         + separator
         + separator.join(parts)
-        + f"\r\n--{boundary}--\r\n"
+        + f"\r\n--{boundary}--\r\n".encode("ascii")
     )
-    return text.encode("ascii")
 
 
 def is_plain(value: str) -> bool:
@@ -78,21 +78,91 @@ def is_plain(value: str) -> bool:
     return value.isascii() and "\n" not in value and "\r" not in value
 
 
+# RFC 2047 encoded words for the subject, written here rather than with email.header.Header for
+# speed: Header's folding took 50 µs (a short subject) to 0.3 ms (a long one) a message, up to a
+# quarter of a minute over a run of 50,000 messages; this takes 1 to 7 µs (timeit).
+WORD_START = "=?utf-8?b?"
+WORD_END = "?="
+# RFC 2047 §2 allows an encoded word of 75 characters; RFC 5322 §2.1.1 asks for lines of at
+# most 78. The first word shares its line with "Subject: ", so every word is kept that short.
+WORD_LENGTH = min(75, 78 - len("Subject: "))
+# Base64 turns each 3 bytes into 4 characters: the bytes that fit in one word.
+WORD_BYTES = (WORD_LENGTH - len(WORD_START) - len(WORD_END)) // 4 * 3
+
+
 def subject_header(subject: str) -> str:
+    """The subject as a header value: as it is when plain ASCII, else UTF-8 encoded words, one
+    a line. A line break in the subject becomes a space, so it cannot start another header."""
     if is_plain(subject):
         return subject
-    # Header splits a long subject into encoded words of the permitted length.
-    return Header(subject, "utf-8").encode(linesep="\r\n")
+    flat = subject.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return "\r\n ".join(encoded_word(piece) for piece in utf8_pieces(flat, WORD_BYTES))
 
 
-def part(subtype: str, content: str) -> str:
-    # base64 is encoded in C; quoted-printable, in Python, took longer than the rest.
-    encoded = base64.encodebytes(content.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
+def utf8_pieces(text: str, size: int) -> Iterator[bytes]:
+    """The text's UTF-8 bytes in pieces of at most `size`, each cut between two characters
+    so that every encoded word decodes on its own."""
+    data = text.encode("utf-8")
+    start = 0
+    while start < len(data):
+        end = start + size
+        # A continuation byte (0b10xxxxxx) at the cut means a character would be split:
+        # move the cut back to where that character starts.
+        while end < len(data) and data[end] & 0xC0 == 0x80:
+            end -= 1
+        yield data[start:end]
+        start = end
+
+
+def encoded_word(piece: bytes) -> str:
+    return WORD_START + base64.b64encode(piece).decode("ascii") + WORD_END
+
+
+# RFC 5321 §4.5.3.1.6: a line of at most 1000 octets with its CRLF.
+LONGEST_LINE = 998
+# HTML lines are packed to about this many octets: see packed().
+PACKED_LINE = 900
+
+
+def part(subtype: str, content: str, eight_bit: bool) -> bytes:
+    """One text part. As it is ("8bit", as Django sends text), when the server takes it and
+    no line is too long; else base64, encoded in C (quoted-printable, in Python, took longer
+    than the rest of the message)."""
+    if eight_bit:
+        data = content.encode("utf-8").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = data.split(b"\n")
+        if subtype == "html" and "<pre" not in content:
+            lines = packed(lines)
+        if max(map(len, lines)) <= LONGEST_LINE:
+            return part_head(subtype, "8bit") + b"\r\n".join(lines)
+    encoded = base64.encodebytes(content.encode("utf-8")).replace(b"\n", b"\r\n")
+    return part_head(subtype, "base64") + encoded.rstrip(b"\r\n")
+
+
+def part_head(subtype: str, encoding: str) -> bytes:
     return (
         f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
-        "Content-Transfer-Encoding: base64\r\n"
-        "\r\n" + encoded.rstrip("\r\n")
-    )
+        f"Content-Transfer-Encoding: {encoding}\r\n\r\n"
+    ).encode("ascii")
+
+
+def packed(lines: list[bytes]) -> list[bytes]:
+    """HTML's lines joined by spaces into lines of up to PACKED_LINE octets. Outside <pre>
+    a line break in HTML is a space, so the page reads the same. An SMTP server handles a
+    message line by line: the local aiosmtpd in bench/alerts.py spent about 4 µs a line, and
+    a digest's HTML went from about 60 lines to 8."""
+    joined: list[bytes] = []
+    current: list[bytes] = []
+    length = 0
+    for line in lines:
+        if current and length + 1 + len(line) > PACKED_LINE:
+            joined.append(b" ".join(current))
+            current, length = [], 0
+        current.append(line)
+        length += len(line) + (1 if length else 0)
+    if current:
+        joined.append(b" ".join(current))
+    return joined
 
 
 class SendFailed(Exception):
@@ -178,12 +248,19 @@ class Outbox:
             backend.close()
 
     def transmit(self, backend: SmtpBackend, message: EmailMultiAlternatives) -> None:
-        content = mime_bytes(message)
-        if content is None or backend.connection is None:
+        connection = backend.connection
+        if connection is None:
+            backend.send_messages([message])
+            return
+        connection.ehlo_or_helo_if_needed()
+        eight_bit = bool(connection.has_extn("8bitmime"))
+        content = mime_bytes(message, eight_bit=eight_bit)
+        if content is None:
             backend.send_messages([message])
             return
         envelope_from = parseaddr(str(message.from_email))[1]
-        backend.connection.sendmail(envelope_from, message.recipients(), content)
+        options = ["BODY=8BITMIME"] if eight_bit else []
+        connection.sendmail(envelope_from, message.recipients(), content, mail_options=options)
 
     def send(
         self, key: int, message: EmailMultiAlternatives, transmit: Callable[[], object]

@@ -204,8 +204,8 @@ def send_questionnaire(
 
 
 if TYPE_CHECKING:
+    from torget.alerts.digest import AlertDigest
     from torget.alerts.models import Subscription
-    from torget.alerts.sending import AlertDigest
 
 
 def send_alert_confirmation(
@@ -234,20 +234,13 @@ def alert_digest_message(user: "User", digest: "AlertDigest") -> EmailMultiAlter
 
     unsubscribe_url = digest.unsubscribe_url
     with override(user.language or settings.LANGUAGE_CODE):
-        context = {
-            "user": user,
-            "sections": digest.rendered_sections(),
-            "unsubscribe_url": unsubscribe_url,
-            "mine_url": digest.mine_url,
-        }
         count = digest.item_count
         subject = ngettext(
             "Torget: %(count)d new item you follow",
             "Torget: %(count)d new items you follow",
             count,
         ) % {"count": count}
-        text = render_to_string("emails/alert_digest.txt", context)
-        html = render_to_string("emails/alert_digest.html", context)
+        text, html = digest.render(user.name, unsubscribe_url)
     headers = {
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
@@ -269,4 +262,6 @@ class BulkMessage(EmailMultiAlternatives):
         content = mime_bytes(self)
         if content is None:
             return super().message(policy=policy or policies.default)
-        return message_from_bytes(content, policy=policy or policies.default)
+        # A mail server stores what it received with the local line ends, as parsing expects.
+        native = content.replace(b"\r\n", b"\n")
+        return message_from_bytes(native, policy=policy or policies.default)
