@@ -5,6 +5,7 @@ from django.core import mail
 
 from tests.alerts.conftest import EIDSKOG_POINT, ago
 from tests.conftest import KONGSVINGER_CENTRE
+from torget.accounts.models import User
 from torget.alerts.models import AlertRun, SentDigest, Subscription, SubscriptionKind
 from torget.alerts.sending import send_due_alerts
 from torget.delivery import notify
@@ -505,7 +506,7 @@ def test_deleting_a_person_deletes_their_sent_log(
     assert sorted(logged_keys(third_citizen)) == sorted([f"new:{first.pk}", f"new:{second.pk}"])
 
 
-def logged_keys(user: object) -> list[str]:
+def logged_keys(user: User) -> list[str]:
     """Every item the sent log says the person was told."""
     rows = SentDigest.objects.filter(user=user).values_list("items", flat=True)
     return [key for items in rows for key in items.split()]

@@ -241,7 +241,7 @@ def test_other_backends_get_the_messages_in_order(settings):
 # The body as it is (8bit), or base64
 
 
-def parts_of(content: bytes) -> dict[str, bytes]:
+def parts_of(content: bytes) -> dict[str, tuple[str, bytes]]:
     """Each part's Content-Transfer-Encoding and body, by its subtype, as sent."""
     message = message_from_bytes(content, policy=policy.SMTP)
     found = {}
