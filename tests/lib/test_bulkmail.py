@@ -329,3 +329,33 @@ def test_html_with_pre_keeps_its_lines():
     assert content is not None
 
     assert parsed(content).get_body(("html",)).get_content() == html
+
+
+def test_a_sending_process_that_dies_stops_the_sending(mailers):
+    """The SMTP conversations run in a process of their own; if it is killed, the caller is
+    told, and nothing it did not report counts as sent."""
+    outbox = bulkmail.Outbox(connections=2)
+
+    def kill_then_send() -> None:
+        with outbox:
+            assert outbox.process is not None
+            outbox.process.kill()
+            outbox.process.join()
+            for n in range(200):
+                outbox.put(n, digest(to=f"person{n}@example.no"))
+
+    with pytest.raises(bulkmail.SendFailed):
+        kill_then_send()
+
+    assert outbox.outcome.error is not None
+    assert outbox.outcome.sent == set()
+    assert mailers.messages == []
+
+
+def test_the_sending_process_is_gone_after_the_outbox_closes(mailers):
+    with bulkmail.Outbox(connections=2) as outbox:
+        outbox.put(1, digest())
+
+    assert outbox.outcome.sent == {1}
+    assert outbox.process is not None and not outbox.process.is_alive()
+    assert outbox.process.exitcode == 0

@@ -4,36 +4,40 @@ Two things make Django's usual path slow for that, measured with bench/alerts.py
 
 - Building each message with the email package and flattening it (header folding, address
   parsing) took longer than rendering it. `mime_bytes` writes the same MIME structure
-  directly: a plain text part and an HTML alternative, both base64, with ASCII headers and an
-  RFC 2047 encoded subject.
+  directly: a plain text part and an HTML alternative, as they are (8bit) or in base64, with
+  ASCII headers and an RFC 2047 encoded subject.
 - One SMTP connection spends most of its time waiting for the server's reply to each command.
   `Outbox` keeps several connections, each in a thread of its own, so that the server's
-  replies are awaited in parallel while the caller renders the next messages.
+  replies are awaited in parallel while the caller renders the next messages. The threads
+  run in a process of their own (lib/smtp_sender.py): beside the renderer, in one process,
+  they nearly doubled the CPU the run needed.
 
 With a mail backend that is not SMTP (the outbox folder, the console, the test outbox), the
 messages go through that backend one at a time, in order, as any other e-mail would.
 """
 
 import base64
-import queue
+import multiprocessing
+import os
 import smtplib
-import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate, make_msgid, parseaddr
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.utils import DNS_NAME
+
+from torget.lib import smtp_sender
 
 # Parallel SMTP connections. A mail server handles a few sessions from one client without
 # complaint; more than this gained nothing against a local server (bench/alerts.py).
 CONNECTIONS = 4
-# Messages rendered but not yet handed to a connection: enough to keep every connection busy,
-# few enough that a failing server stops the run before much more is claimed.
-QUEUED = 64
+# Messages handed to the sending process at a time: one pipe write for many messages.
+BATCH = 16
 
 
 def mime_bytes(message: EmailMultiAlternatives, *, eight_bit: bool = True) -> bytes | None:
@@ -179,109 +183,156 @@ class Outcome:
 
 
 class Outbox:
-    """Sends messages keyed by an id (the person's), in parallel over SMTP when the default
-    mailer is Django's SMTP backend. Use as a context manager; `outcome` says what was sent.
+    """Sends messages keyed by an id (the person's), over several SMTP connections at once
+    in a process of its own (lib/smtp_sender.py) when the default mailer is Django's SMTP
+    backend. Use as a context manager; `outcome` says what was sent.
 
-    After a failure that may pass (a 4xx, a dropped connection) no further messages are sent:
-    `put` raises SendFailed, and the caller gives back what was not sent.
+    After a failure that may pass (a 4xx, a dropped connection, a server that is down) no
+    further messages are sent: `put` raises SendFailed, and the caller gives back what was
+    not sent.
     """
 
     def __init__(self, connections: int = CONNECTIONS) -> None:
         self.outcome = Outcome()
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        first = mailers.default
-        self.parallel = isinstance(first, SmtpBackend)
-        self.backends: list[BaseEmailBackend] = [first]
-        if self.parallel:
-            self.backends += [mailers.default for _ in range(connections - 1)]
-        self.queue: queue.Queue[tuple[int, EmailMultiAlternatives] | None] = queue.Queue(QUEUED)
-        self.threads: list[threading.Thread] = []
+        self.connections = connections
+        self.backend = mailers.default
+        self.parallel = isinstance(self.backend, SmtpBackend)
+        self.eight_bit = False
+        self.batch: list[smtp_sender.Job] = []
+        self.process: BaseProcess | None = None
+        self.jobs: Connection | None = None
+        self.results: Connection | None = None
 
     def __enter__(self) -> "Outbox":
-        if self.parallel:
-            for backend in self.backends:
-                thread = threading.Thread(target=self.work, args=(backend,), daemon=True)
-                thread.start()
-                self.threads.append(thread)
-        else:
-            self.backends[0].open()
+        if not self.parallel:
+            self.backend.open()
+            return self
+        assert isinstance(self.backend, SmtpBackend)
+        context = multiprocessing.get_context("spawn")
+        jobs_out, self.jobs = context.Pipe(duplex=False)
+        self.results, results_in = context.Pipe(duplex=False)
+        self.process = context.Process(
+            target=smtp_sender.serve,
+            args=(server_config(self.backend), self.connections, jobs_out, results_in),
+            daemon=True,
+        )
+        self.process.start()
+        # The parent keeps only its own ends, so that a child that dies is seen as EOF.
+        jobs_out.close()
+        results_in.close()
+        self.read_ready()
         return self
 
+    def read_ready(self) -> None:
+        assert self.results is not None
+        assert isinstance(self.backend, SmtpBackend)
+        timeout = (self.backend.timeout or 30) + 30
+        if not self.results.poll(timeout):
+            self.fail(f"the sending process did not start within {timeout} s")
+            return
+        try:
+            _, eight_bit, error = self.results.recv()
+        except EOFError:
+            self.fail("the sending process stopped")
+            return
+        self.eight_bit = eight_bit
+        if error:
+            self.fail(error)
+
     def __exit__(self, *exc_info: object) -> None:
-        if self.parallel:
-            for _ in self.threads:
-                self.queue.put(None)
-            for thread in self.threads:
-                thread.join()
-        else:
-            self.backends[0].close()
+        if not self.parallel:
+            self.backend.close()
+            return
+        assert self.jobs is not None and self.process is not None
+        try:
+            self.flush()
+            self.jobs.send(None)
+        except (OSError, SendFailed) as error:
+            # The process died: what it did not report counts as not sent.
+            self.fail(describe(error))
+        self.read_results(until_done=True)
+        self.process.join(timeout=30)
 
     def put(self, key: int, message: EmailMultiAlternatives) -> None:
-        if self.stop.is_set():
+        if self.outcome.error is not None:
             raise SendFailed(str(self.outcome.error))
         if not self.parallel:
-            self.send(key, message, lambda: self.backends[0].send_messages([message]))
+            self.send_here(key, message)
             return
-        # A full queue means the connections are behind; waiting here paces the caller.
-        while not self.stop.is_set():
-            try:
-                self.queue.put((key, message), timeout=0.5)
-                return
-            except queue.Full:
-                continue
-        raise SendFailed(str(self.outcome.error))
-
-    def work(self, backend: BaseEmailBackend) -> None:
-        assert isinstance(backend, SmtpBackend)
-        try:
-            backend.open()
-        except (smtplib.SMTPException, OSError) as error:
-            self.fail(error)
-        try:
-            while (job := self.queue.get()) is not None:
-                if self.stop.is_set():
-                    continue  # drain, so that put() and __exit__ never block
-                key, message = job
-                self.send(key, message, lambda m=message, b=backend: self.transmit(b, m))  # type: ignore[misc]
-        finally:
-            backend.close()
-
-    def transmit(self, backend: SmtpBackend, message: EmailMultiAlternatives) -> None:
-        connection = backend.connection
-        if connection is None:
-            backend.send_messages([message])
-            return
-        connection.ehlo_or_helo_if_needed()
-        eight_bit = bool(connection.has_extn("8bitmime"))
-        content = mime_bytes(message, eight_bit=eight_bit)
+        content = mime_bytes(message, eight_bit=self.eight_bit)
         if content is None:
-            backend.send_messages([message])
+            # Rare (an address that is not ASCII, attachments): Django's backend, here.
+            self.send_here(key, message)
             return
-        envelope_from = parseaddr(str(message.from_email))[1]
-        options = ["BODY=8BITMIME"] if eight_bit else []
-        connection.sendmail(envelope_from, message.recipients(), content, mail_options=options)
+        sender = parseaddr(str(message.from_email))[1]
+        self.batch.append((key, sender, message.recipients(), content))
+        if len(self.batch) >= BATCH:
+            self.flush()
+            self.read_results(until_done=False)
 
-    def send(
-        self, key: int, message: EmailMultiAlternatives, transmit: Callable[[], object]
-    ) -> None:
+    def flush(self) -> None:
+        """Hand the batch to the sending process. A full pipe blocks here until the process
+        has read on: that paces the caller to the server's speed."""
+        if self.batch and self.jobs is not None:
+            batch, self.batch = self.batch, []
+            try:
+                self.jobs.send(batch)
+            except OSError as error:
+                self.fail(describe(error))
+                raise SendFailed(str(self.outcome.error)) from error
+
+    def read_results(self, *, until_done: bool) -> None:
+        assert self.results is not None
+        while until_done or self.results.poll():
+            try:
+                message = self.results.recv()
+            except EOFError:
+                if until_done and self.outcome.error is None:
+                    self.fail("the sending process stopped")
+                return
+            if message == ("done",):
+                return
+            for key, status, error in message:
+                if status == smtp_sender.SENT:
+                    self.outcome.sent.add(key)
+                elif status == smtp_sender.REFUSED:
+                    self.outcome.refused.add(key)
+                else:
+                    self.fail(error)
+
+    def send_here(self, key: int, message: EmailMultiAlternatives) -> None:
+        """One message through Django's backend, in this process."""
         try:
-            transmit()
+            self.backend.send_messages([message])
         except smtplib.SMTPRecipientsRefused as error:
             if all(code >= 500 for code, _ in error.recipients.values()):
-                with self.lock:
-                    self.outcome.refused.add(key)
+                self.outcome.refused.add(key)
                 return
-            self.fail(error)
-            return
+            self.fail(describe(error))
         except (smtplib.SMTPException, OSError) as error:
-            self.fail(error)
-            return
-        with self.lock:
+            self.fail(describe(error))
+        else:
             self.outcome.sent.add(key)
 
-    def fail(self, error: Exception) -> None:
-        with self.lock:
-            if self.outcome.error is None:
-                self.outcome.error = error
-        self.stop.set()
+    def fail(self, error: str) -> None:
+        if self.outcome.error is None:
+            self.outcome.error = SendFailed(error)
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def server_config(backend: SmtpBackend) -> smtp_sender.ServerConfig:
+    return smtp_sender.ServerConfig(
+        host=backend.host,
+        port=backend.port,
+        username=backend.username or "",
+        password=backend.password or "",
+        use_tls=bool(backend.use_tls),
+        use_ssl=bool(backend.use_ssl),
+        timeout=backend.timeout,
+        ssl_certfile=os.fsdecode(backend.ssl_certfile) if backend.ssl_certfile else None,
+        ssl_keyfile=os.fsdecode(backend.ssl_keyfile) if backend.ssl_keyfile else None,
+        local_hostname=DNS_NAME.get_fqdn(),
+    )
