@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import OperationalError, connection
+from django.db import connection
 
 from tests.alerts.conftest import ago
 from tests.conftest import KONGSVINGER_CENTRE
@@ -130,14 +130,17 @@ def test_two_runs_started_together_mail_each_person_once(
     for thread in threads:
         thread.join(timeout=60)
 
-    assert results.count(2) == 1
-    [other] = [result for result in results if result != 2]
-    if isinstance(other, OperationalError) and connection.vendor == "sqlite":
+    errors = [result for result in results if isinstance(result, BaseException)]
+    if errors:
         # The test database is SQLite in memory with a shared cache, where a write that
-        # meets another's table lock fails at once instead of waiting.
-        assert "locked" in str(other)
+        # meets another's table lock fails at once instead of waiting: the run fails, and
+        # the worker tries again later, after the lease has run out at the latest.
+        assert connection.vendor == "sqlite"
+        assert all("locked" in str(error) for error in errors), errors
+        AlertLease.objects.update(expires=ago(minutes=1))
+        send_due_alerts()
     else:
-        assert other == 0
+        assert sorted(results, key=str) == [0, 2]
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [other_citizen.email, third_citizen.email]
     )

@@ -1,7 +1,10 @@
 """The alert job: who gets which item, once, in one e-mail per person per run."""
 
+import datetime
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from tests.alerts.conftest import EIDSKOG_POINT, ago
 from tests.conftest import KONGSVINGER_CENTRE
@@ -9,6 +12,7 @@ from torget.accounts.models import User
 from torget.alerts.models import AlertRun, SentDigest, Subscription, SubscriptionKind
 from torget.alerts.sending import send_due_alerts
 from torget.delivery import notify
+from torget.places.models import Area
 from torget.reports import actions
 from torget.reports.models import Category, Update
 
@@ -510,3 +514,45 @@ def logged_keys(user: User) -> list[str]:
     """Every item the sent log says the person was told."""
     rows = SentDigest.objects.filter(user=user).values_list("items", flat=True)
     return [key for items in rows for key in items.split()]
+
+
+def test_an_area_alert_goes_on_after_the_areas_boundary_changed(
+    follow, report_at, kongsvinger_category, kongsvinger_area, other_citizen
+):
+    """import-areas gives a changed boundary a new row (a new generation) and new reports
+    link to it; a subscription made on the earlier row still means Kongsvinger."""
+    follow(other_citizen, SubscriptionKind.AREA, area=kongsvinger_area)
+    today = timezone.localdate()
+    kongsvinger_area.valid_to = today - datetime.timedelta(days=1)
+    kongsvinger_area.save(update_fields=["valid_to"])
+    new = Area(
+        name=kongsvinger_area.name, kind=kongsvinger_area.kind, code="3401", valid_from=today
+    )
+    new.set_geometry(kongsvinger_area.geometry)
+    new.save()
+    report = report_at(kongsvinger_category, LAT, LON, title="Etter grenseendringen")
+    assert list(report.areas.filter(code="3401").values_list("pk", flat=True)) == [new.pk]
+
+    assert send_due_alerts() == 1
+
+    [message] = mail_to(other_citizen.email)
+    assert "Etter grenseendringen" in text_of(message)
+
+
+def test_an_area_alert_does_not_reach_another_area_with_the_same_code(
+    follow, report_at, kongsvinger_category, kongsvinger_area, other_citizen
+):
+    """Codes are unique per kind only: a fylke with the kommune's code is another place."""
+    elsewhere = Area(name="Somewhere", kind="fylke", code="3401")
+    elsewhere.set_geometry(kongsvinger_area.geometry)
+    elsewhere.save()
+    follow(other_citizen, SubscriptionKind.AREA, area=elsewhere)
+    Area.objects.filter(pk=elsewhere.pk).update(
+        valid_to=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    from torget.places.lookup import forget_area_index
+
+    forget_area_index()
+    report_at(kongsvinger_category, LAT, LON)
+
+    assert send_due_alerts() == 0

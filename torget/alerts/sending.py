@@ -35,6 +35,7 @@ from torget.accounts.models import User
 from torget.alerts.digest import AlertDigest, Entry, Lines, Section
 from torget.alerts.models import AlertLease, AlertRun, SentDigest, Subscription, SubscriptionKind
 from torget.lib import bulkmail, emails, geo
+from torget.places.models import Area
 from torget.reports.models import Report, State, Update
 
 log = logging.getLogger(__name__)
@@ -261,6 +262,7 @@ def match(items: WindowItems) -> Found:
             by_area[area_id].append(report_id)
         for body_id in place.bodies:
             by_body[body_id].append(report_id)
+    by_area = with_earlier_generations(by_area)
     for sub in subs(live.filter(kind=SubscriptionKind.AREA, area_id__in=list(by_area))):
         for report_id in by_area[sub.area_id or 0]:
             offer(sub, report_id)
@@ -273,6 +275,33 @@ def match(items: WindowItems) -> Found:
             for report_id in grid.within(sub):
                 offer(sub, report_id)
     return found
+
+
+def with_earlier_generations(by_area: dict[int, list[int]]) -> dict[int, list[int]]:
+    """The reports of each area, listed under every generation of it as well.
+
+    A boundary change (import-areas) makes a new row for the area, with the same kind and
+    code, and new reports link to that row. A subscription names the row the person chose,
+    which may be an earlier generation: it still means the same kommune or bydel. Two
+    queries, over the few hundred areas of a window."""
+    if not by_area:
+        return by_area
+    keys = {
+        pk: (kind, code)
+        for pk, kind, code in Area.objects.filter(pk__in=list(by_area)).values_list(
+            "pk", "kind", "code"
+        )
+    }
+    reports_by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for area_id, report_ids in by_area.items():
+        if area_id in keys:
+            reports_by_key[keys[area_id]].extend(report_ids)
+    generations = Area.objects.filter(code__in={code for _, code in keys.values()})
+    widened: dict[int, list[int]] = {}
+    for pk, kind, code in generations.values_list("pk", "kind", "code"):
+        if (kind, code) in reports_by_key:
+            widened[pk] = reports_by_key[kind, code]
+    return widened
 
 
 def subs(subscriptions: Any) -> Iterator[Sub]:
