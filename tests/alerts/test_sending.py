@@ -556,3 +556,25 @@ def test_an_area_alert_does_not_reach_another_area_with_the_same_code(
     report_at(kongsvinger_category, LAT, LON)
 
     assert send_due_alerts() == 0
+
+
+def test_sign_ups_never_confirmed_are_dropped_once_their_link_has_expired(
+    public_report, kongsvinger_area, other_citizen
+):
+    def sign_up(kind, *, created, confirmed=None, **fields):
+        return Subscription.objects.create(
+            user=other_citizen, kind=kind, created=created, confirmed=confirmed, **fields
+        )
+
+    expired = sign_up(SubscriptionKind.AREA, area=kongsvinger_area, created=ago(days=9))
+    pending = sign_up(SubscriptionKind.AREA, area=kongsvinger_area, created=ago(days=2))
+    confirmed = sign_up(
+        SubscriptionKind.AREA, area=kongsvinger_area, created=ago(days=30), confirmed=ago(days=29)
+    )
+    follow = sign_up(SubscriptionKind.REPORT, report=public_report, created=ago(days=30))
+
+    send_due_alerts()
+
+    left = set(Subscription.objects.filter(user=other_citizen).values_list("pk", flat=True))
+    assert expired.pk not in left
+    assert {pending.pk, confirmed.pk, follow.pk} <= left

@@ -29,6 +29,13 @@ class SubscriptionQuerySet(models.QuerySet["Subscription"]):
         """Confirmed and not unsubscribed: the ones the alert job mails."""
         return self.filter(active=True, confirmed__isnull=False)
 
+    def never_confirmed(self, created_before: datetime.datetime) -> "SubscriptionQuerySet":
+        """Sign-ups on /alerts (a place, an area, a body) whose confirmation link has
+        expired unused: nothing can confirm them any more. A report's follows are left
+        alone: they wait for the report's own confirmation."""
+        signed_up = [SubscriptionKind.RADIUS, SubscriptionKind.AREA, SubscriptionKind.BODY]
+        return self.filter(confirmed__isnull=True, kind__in=signed_up, created__lt=created_before)
+
 
 class Subscription(models.Model):
     user = models.ForeignKey(

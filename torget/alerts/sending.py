@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 from django.utils import timezone
 
 from torget.accounts.models import User
+from torget.alerts import actions
 from torget.alerts.digest import AlertDigest, Entry, Lines, Section
 from torget.alerts.models import AlertLease, AlertRun, SentDigest, Subscription, SubscriptionKind
 from torget.lib import bulkmail, emails, geo
@@ -150,9 +151,12 @@ def send_due_alerts() -> int:
 
 def forget_old_runs(now: datetime.datetime) -> None:
     """No run reads items older than MAX_LOOKBACK, and an item is logged after it happened,
-    so older log rows can never stop a send again."""
+    so older log rows can never stop a send again. Sign-ups whose confirmation link has
+    expired go too: each e-mail sign-up makes a row, and unconfirmed ones would pile up."""
     SentDigest.objects.filter(sent__lt=now - MAX_LOOKBACK - KEEP_EXTRA).delete()
     AlertRun.objects.filter(until__lt=now - MAX_LOOKBACK - KEEP_EXTRA).delete()
+    expired = now - datetime.timedelta(days=actions.CONFIRMATION_DAYS) - KEEP_EXTRA
+    Subscription.objects.never_confirmed(created_before=expired).delete()
 
 
 def window_ending(now: datetime.datetime) -> Window:
