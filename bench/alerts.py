@@ -613,7 +613,9 @@ def section(results: list[dict[str, Any]]) -> str:
         'place" (the default radius of the person\'s kommune) and half "in my kommune", two '
         f"per person, at points where people live; the {first['follows']:,} reporters follow "
         "their reports on top of them. The e-mails go to a local SMTP server (aiosmtpd in its "
-        'own process); a run is timed until the last one is accepted. "Matching" is the run '
+        "own process); a run is timed until the last one is accepted. The previous run's "
+        f"sent log (a row per person, {PREVIOUS_ITEMS} items each) is in place, and the run "
+        'reads it. "Matching" is the run '
         "without the sending. The baseline is bare `smtplib` sending as many messages, "
         "rendered beforehand, over one connection; the run itself sends over "
         f"{first['connections']} connections at once (torget/lib/bulkmail.py). Target: a "
