@@ -168,10 +168,6 @@ class SentDigest(models.Model):
     def __str__(self) -> str:
         return f"Alert e-mail to {self.user_id} at {self.sent:%Y-%m-%d %H:%M}"
 
-    @property
-    def keys(self) -> list[str]:
-        return self.items.split()
-
 
 class AlertRun(models.Model):
     """One run of the alert job. The next run looks at items from the last finished run's

@@ -249,7 +249,7 @@ class Outbox:
             self.jobs.send(None)
         except (OSError, SendFailed) as error:
             # The process died: what it did not report counts as not sent.
-            self.fail(describe(error))
+            self.fail(smtp_sender.describe(error))
         self.read_results(until_done=True)
         self.process.join(timeout=30)
 
@@ -278,7 +278,7 @@ class Outbox:
             try:
                 self.jobs.send(batch)
             except OSError as error:
-                self.fail(describe(error))
+                self.fail(smtp_sender.describe(error))
                 raise SendFailed(str(self.outcome.error)) from error
 
     def read_results(self, *, until_done: bool) -> None:
@@ -308,19 +308,15 @@ class Outbox:
             if all(code >= 500 for code, _ in error.recipients.values()):
                 self.outcome.refused.add(key)
                 return
-            self.fail(describe(error))
+            self.fail(smtp_sender.describe(error))
         except (smtplib.SMTPException, OSError) as error:
-            self.fail(describe(error))
+            self.fail(smtp_sender.describe(error))
         else:
             self.outcome.sent.add(key)
 
     def fail(self, error: str) -> None:
         if self.outcome.error is None:
             self.outcome.error = SendFailed(error)
-
-
-def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
 
 
 def server_config(backend: SmtpBackend) -> smtp_sender.ServerConfig:

@@ -93,10 +93,9 @@ class Sender:
         self.results = results
         self.queue: Queue[Job | None] = Queue(QUEUED)
         self.stop = threading.Event()
-        self.lock = threading.Lock()
         self.done: list[Result] = []
         self.finished = False
-        self.written = threading.Condition(self.lock)
+        self.written = threading.Condition()
 
     def run(self, jobs: Connection) -> None:
         first = self.open_first()
