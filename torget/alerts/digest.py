@@ -16,11 +16,11 @@ it), since the marker stands in for a value the template never sees.
 
 import re
 from dataclasses import dataclass, field
+from html import escape
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.translation import get_language
 
 from torget.alerts import actions
@@ -208,7 +208,9 @@ class AlertDigest:
 
     def render(self, name: str, unsubscribe_url: str) -> tuple[str, str]:
         """The e-mail's text and HTML, in the active language: call it inside
-        translation.override()."""
+        translation.override(). Values are escaped with the standard library's html.escape,
+        as Django's escape does, without its lazy-string wrapper: a third of a million calls
+        a run."""
         language = get_language() or settings.LANGUAGE_CODE
         links = self.lines.links
         texts, htmls = [], []
