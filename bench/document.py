@@ -76,7 +76,10 @@ figures without writing this file. PostgreSQL is measured in the databases `torg
 `torget_bench_<benchmark>`, which are dropped and created afresh (`torget_bench_open311` is
 kept and reused, since its million reports take minutes to make; override the server with
 `TORGET_BENCH_POSTGRES_URL`); when it cannot be reached it is skipped, except with
-`CI=true`, where that is an error.
+`CI=true`, where that is an error. The alert benchmark sends to Postfix's `smtp-sink` as well
+as to aiosmtpd when it is installed (`apt-get install postfix`, answering "No configuration":
+the benchmark starts `smtp-sink` itself and no mail server is set up); without it, it says so
+and measures aiosmtpd alone.
 
 Each benchmark times the code a request runs and compares it with a baseline measured in the
 same run on the same machine. Absolute times depend on the machine; the ratios travel better.
