@@ -578,3 +578,35 @@ def test_sign_ups_never_confirmed_are_dropped_once_their_link_has_expired(
     left = set(Subscription.objects.filter(user=other_citizen).values_list("pk", flat=True))
     assert expired.pk not in left
     assert {pending.pk, confirmed.pk, follow.pk} <= left
+
+
+def test_people_are_read_for_several_batches_at_once_and_logged_batch_by_batch(
+    monkeypatch, follow, report_at, kongsvinger_category, kongsvinger_area
+):
+    """Accounts and subscriptions are read READ_BATCH people at a time; the sent log is
+    still written, and committed, one BATCH at a time before its e-mails leave."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from torget.alerts import sending
+
+    monkeypatch.setattr(sending, "BATCH", 2)
+    monkeypatch.setattr(sending, "READ_BATCH", 4)
+    people = [
+        User.objects.create_user(f"person{n}@example.org", "correct horse battery")
+        for n in range(5)
+    ]
+    for person in people:
+        follow(person, SubscriptionKind.AREA, area=kongsvinger_area)
+    report_at(kongsvinger_category, LAT, LON)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert send_due_alerts() == 5
+
+    sql = [query["sql"] for query in queries.captured_queries]
+    account_reads = [q for q in sql if q.startswith("SELECT") and 'FROM "accounts_user"' in q]
+    log_writes = [q for q in sql if q.startswith('INSERT INTO "alerts_sentdigest"')]
+    assert len(account_reads) == 2  # 4 people, then 1
+    assert len(log_writes) == 3  # 2, 2 and 1 people
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    assert SentDigest.objects.filter(user__in=people).count() == 5
