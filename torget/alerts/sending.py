@@ -416,9 +416,7 @@ def send(found: Found, *, stamp: datetime.datetime, holder: str) -> int:
                 people = Recipients.of({user_id: found[user_id] for user_id in group})
                 for batch in chunks(group, BATCH):
                     if not AlertLease.renew(holder):
-                        raise SendFailed(
-                            "the run lost its lease; it stopped before the next batch"
-                        )
+                        raise SendFailed("the run lost its lease; it stopped before the next batch")
                     owned = {user_id: found[user_id] for user_id in batch}
                     log_sent(owned, stamp)
                     claimed += owned
