@@ -4,14 +4,18 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.alerts.conftest import EIDSKOG_POINT, ago
 from tests.conftest import KONGSVINGER_CENTRE
 from torget.accounts.models import User
+from torget.alerts import sending
 from torget.alerts.models import AlertRun, SentDigest, Subscription, SubscriptionKind
 from torget.alerts.sending import send_due_alerts
 from torget.delivery import notify
+from torget.places.lookup import forget_area_index
 from torget.places.models import Area
 from torget.reports import actions
 from torget.reports.models import Category, Update
@@ -550,8 +554,6 @@ def test_an_area_alert_does_not_reach_another_area_with_the_same_code(
     Area.objects.filter(pk=elsewhere.pk).update(
         valid_to=timezone.localdate() - datetime.timedelta(days=1)
     )
-    from torget.places.lookup import forget_area_index
-
     forget_area_index()
     report_at(kongsvinger_category, LAT, LON)
 
@@ -585,11 +587,6 @@ def test_people_are_read_for_several_batches_at_once_and_logged_batch_by_batch(
 ):
     """Accounts and subscriptions are read READ_BATCH people at a time; the sent log is
     still written, and committed, one BATCH at a time before its e-mails leave."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from torget.alerts import sending
-
     monkeypatch.setattr(sending, "BATCH", 2)
     monkeypatch.setattr(sending, "READ_BATCH", 4)
     people = [

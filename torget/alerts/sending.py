@@ -412,15 +412,12 @@ def send(found: Found, *, stamp: datetime.datetime, holder: str) -> int:
     claimed: list[int] = []
     with bulkmail.Outbox() as outbox:
         try:
-            for group in chunks(sorted(found), READ_BATCH):
-                people = Recipients.of({user_id: found[user_id] for user_id in group})
-                for batch in chunks(group, BATCH):
-                    if not AlertLease.renew(holder):
-                        raise SendFailed("the run lost its lease; it stopped before the next batch")
-                    owned = {user_id: found[user_id] for user_id in batch}
-                    log_sent(owned, stamp)
-                    claimed += owned
-                    post_batch(outbox, owned, people, reports, updates, lines)
+            for owned, people in batches(found):
+                if not AlertLease.renew(holder):
+                    raise SendFailed("the run lost its lease; it stopped before the next batch")
+                log_sent(owned, stamp)
+                claimed += owned
+                post_batch(outbox, owned, people, reports, updates, lines)
         except bulkmail.SendFailed:
             pass  # the outcome holds the error
     outcome = outbox.outcome
@@ -470,6 +467,15 @@ class Recipients:
                 {sub_id for keyed in found.values() for _, sub_id in keyed.values()}
             ),
         )
+
+
+def batches(found: Found) -> Iterator[tuple[Found, Recipients]]:
+    """The people BATCH at a time, each batch with the Recipients of its group: accounts and
+    subscriptions are read READ_BATCH people at a time."""
+    for group in chunks(sorted(found), READ_BATCH):
+        people = Recipients.of({user_id: found[user_id] for user_id in group})
+        for batch in chunks(group, BATCH):
+            yield {user_id: found[user_id] for user_id in batch}, people
 
 
 def post_batch(
