@@ -29,6 +29,7 @@ from torget.alerts.models import Answer, Questionnaire
 from torget.delivery.models import Delivery, DeliveryState
 from torget.lib import emails
 from torget.lib.signing import make_token, read_token
+from torget.lib.smtp import is_permanent
 from torget.reports import actions
 from torget.reports.models import (
     FIXED_STATES,
@@ -96,22 +97,16 @@ def send_due_questionnaires(now: datetime.datetime | None = None) -> int:
             continue
         try:
             send(questionnaire)
-        except smtplib.SMTPRecipientsRefused as error:
-            if all(code >= 500 for code, _ in error.recipients.values()):
+        except (smtplib.SMTPException, OSError, ValueError) as error:
+            if is_permanent(error):
                 # The address does not exist: the question stays recorded as asked, so the
                 # next run does not try it again, and again, every hour.
                 log.warning("Questionnaire for report %s refused for good: %s", report_id, error)
                 continue
-            questionnaire.delete()
-            log.warning(
-                "Questionnaire for report %s refused for now; stopping: %s", report_id, error
-            )
-            break
-        except (smtplib.SMTPException, OSError):
-            # The mail server is down. Forget the question, so the next run asks again rather
-            # than the reporter missing a whole period, and stop: every other send would wait
-            # for the same timeout.
-            log.exception("Questionnaire for report %s not sent; stopping", report_id)
+            # The mail server is down or refuses for now. Forget the question, so the next run
+            # asks again rather than the reporter missing a whole period, and stop: every other
+            # send would wait for the same timeout.
+            log.warning("Questionnaire for report %s not sent; stopping: %r", report_id, error)
             questionnaire.delete()
             break
         else:

@@ -17,6 +17,7 @@ from torget.delivery.backends.base import DeliveryError
 from torget.delivery.inbound import reply_address
 from torget.delivery.models import Delivery
 from torget.lib import emails
+from torget.lib.smtp import is_permanent
 from torget.reports.models import Update
 
 
@@ -62,21 +63,9 @@ def headers(delivery: Delivery, *, message_id: str) -> dict[str, str]:
 
 
 def send(message: EmailMessage) -> None:
-    """Send over the default mailer, turning SMTP's answers into DeliveryError: 5xx for the
-    recipient or the message is permanent; anything else (refused connection, timeout, 4xx,
-    our own sender refused) may pass, so it is retried."""
+    """Send over the default mailer, turning a failure into DeliveryError, permanent or not as
+    lib/smtp.py decides."""
     try:
         message.send()
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _text in error.recipients.values()]
-        permanent = all(500 <= code < 600 for code in codes)
-        reason = f"SMTP refused the recipient: {error.recipients}"
-        raise DeliveryError(reason, permanent=permanent) from error
-    except smtplib.SMTPDataError as error:
-        permanent = 500 <= error.smtp_code < 600
-        raise DeliveryError(f"SMTP refused the message: {error}", permanent=permanent) from error
-    except (OSError, smtplib.SMTPException) as error:
-        raise DeliveryError(f"SMTP: {error!r}") from error
-    except ValueError as error:
-        # Django's check of the addresses: a malformed contact address will not get better.
-        raise DeliveryError(f"Bad address: {error}", permanent=True) from error
+    except (OSError, smtplib.SMTPException, ValueError) as error:
+        raise DeliveryError(f"SMTP: {error!r}", permanent=is_permanent(error)) from error
