@@ -17,6 +17,7 @@ def setup_django(database_url: str) -> None:
     """
     os.environ["TORGET_DATABASE_URL"] = database_url
     os.environ.setdefault("TORGET_SECRET_KEY", "benchmark-only-secret-key")
+    os.environ.setdefault("TORGET_EMAIL_URL", "memory:")
     # DEBUG would keep every query in memory and slow the loops down.
     os.environ["TORGET_DEBUG"] = "0"
     os.environ["DJANGO_SETTINGS_MODULE"] = "torget.settings"

@@ -32,9 +32,85 @@ def test_debug_is_off_unless_asked_for(tmp_path):
     result = run_python(
         "from django.conf import settings; print(settings.DEBUG)",
         TORGET_SECRET_KEY="x" * 50,
+        TORGET_EMAIL_URL="memory:",
         TORGET_DATA_DIR=str(tmp_path),
     )
     assert result.stdout.strip() == "False"
+
+
+def test_without_an_email_url_production_refuses_to_start(tmp_path):
+    """The console backend, the old default, would write every login link into the log."""
+    result = run_python(
+        "import django; django.setup()", TORGET_SECRET_KEY="x" * 50, TORGET_DATA_DIR=str(tmp_path)
+    )
+    assert result.returncode != 0
+    assert "TORGET_EMAIL_URL is not set" in result.stderr
+
+
+def test_debug_without_an_email_url_keeps_mail_in_the_demo_outbox(tmp_path):
+    result = run_python(
+        "from django.conf import settings; print(settings.MAILERS['default']['BACKEND'])",
+        TORGET_DEBUG="1",
+        TORGET_DATA_DIR=str(tmp_path),
+    )
+    assert result.stdout.strip() == "torget.lib.outbox.OutboxBackend", result.stderr
+
+
+PRODUCTION = {"TORGET_SECRET_KEY": "x" * 50, "TORGET_EMAIL_URL": "memory:"}
+# A request through the whole middleware stack, with no database needed: the redirect comes
+# first, and a page that does not exist still passes the security middleware on its way out.
+REQUESTS = (
+    "import django; django.setup()\n"
+    "from django.test import Client\n"
+    "plain = Client().get('/no-such-page')\n"
+    "print(plain.status_code, plain.headers.get('Location'))\n"
+    "secure = Client().get('/no-such-page', secure=True)\n"
+    "print(secure.headers.get('Strict-Transport-Security'))\n"
+)
+
+
+def test_an_https_base_url_turns_on_hsts_and_the_redirect_to_https(tmp_path):
+    result = run_python(
+        REQUESTS,
+        **PRODUCTION,
+        TORGET_BASE_URL="https://torget.example.no",
+        TORGET_ALLOWED_HOSTS="testserver",
+        TORGET_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    redirect, hsts = result.stdout.splitlines()
+    assert redirect == "301 https://testserver/no-such-page"
+    assert hsts == "max-age=31536000"
+
+
+def test_hsts_and_the_redirect_can_be_set_with_torget_variables(tmp_path):
+    result = run_python(
+        REQUESTS,
+        **PRODUCTION,
+        TORGET_BASE_URL="https://torget.example.no",
+        TORGET_ALLOWED_HOSTS="testserver",
+        TORGET_SSL_REDIRECT="0",
+        TORGET_HSTS_SECONDS="600",
+        TORGET_HSTS_INCLUDE_SUBDOMAINS="1",
+        TORGET_HSTS_PRELOAD="1",
+        TORGET_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    not_redirected, hsts = result.stdout.splitlines()
+    assert not_redirected == "404 None"
+    assert hsts == "max-age=600; includeSubDomains; preload"
+
+
+def test_a_plain_http_base_url_has_no_hsts_and_no_redirect(tmp_path):
+    result = run_python(
+        REQUESTS,
+        **PRODUCTION,
+        TORGET_BASE_URL="http://torget.internal",
+        TORGET_ALLOWED_HOSTS="testserver",
+        TORGET_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["404 None", "None"]
 
 
 def test_the_default_database_is_sqlite_in_wal_mode_with_immediate_transactions(tmp_path):

@@ -137,8 +137,18 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG
 
-# The demo keeps every e-mail in DATA_DIR/outbox, readable at /dev/outbox.
-MAILERS = {"default": email_from_url(env_str("EMAIL_URL", "outbox:" if DEBUG else "console:"))}
+# The demo keeps every e-mail in DATA_DIR/outbox, readable at /dev/outbox. In production the
+# address must be chosen: the console backend as a default would write every login link and
+# confirmation link into the log, where anyone who reads the log could use them.
+EMAIL_URL = env_str("EMAIL_URL")
+if not EMAIL_URL and not DEBUG:
+    raise ImproperlyConfigured(
+        "TORGET_EMAIL_URL is not set. In production Torget must send its e-mails (login and "
+        "confirmation links) through a mail server, for example "
+        "TORGET_EMAIL_URL=smtp+tls://user:password@mail.example.no:587. "
+        "For local development, set TORGET_DEBUG=1 instead."
+    )
+MAILERS = {"default": email_from_url(EMAIL_URL or "outbox:")}
 OUTBOX_DIR = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Torget <torget@localhost>")
 # Replies from bodies come back to reply+<token>@REPLY_EMAIL_DOMAIN (the MTA pipes them to
@@ -171,7 +181,15 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
+# A site served over https says so to browsers (HSTS) and sends plain-http visitors there. The
+# proxy in front must tell gunicorn the request came over https (docs/deploy.md), or every
+# request would be redirected again.
+HTTPS = BASE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", default=HTTPS)
+SECURE_HSTS_SECONDS = int(env_float("HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 
