@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "torget.alerts",
     "torget.delivery",
     "torget.open311",
+    "torget.site",
     "simple_history",
 ]
 

@@ -11,8 +11,8 @@ from tests.reports.conftest import report_in_kongsvinger
 from torget.delivery import digest
 from torget.delivery.models import Contact, Delivery, DeliveryState, SendMethod
 from torget.reports import actions
-from torget.reports.management.commands import worker
 from torget.reports.models import Category
+from torget.site.management.commands import worker
 
 pytestmark = pytest.mark.django_db
 

@@ -248,7 +248,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_what_was_in_fl
 def test_the_statistics_job_refreshes_sqlites_statistics_and_leaves_postgresql_alone():
     from django.db import connection
 
-    from torget.reports.management.commands.worker import jobs, refresh_statistics
+    from torget.site.jobs import refresh_statistics
+    from torget.site.management.commands.worker import jobs
 
     assert "database statistics" in [job.name for job in jobs(fetch_every=DEFAULT_FETCH)]
     if connection.vendor == "sqlite":

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from torget.reports.views import browse, mine, outbox, report, submit
+from torget.reports.views import browse, mine, report, submit
 
 app_name = "reports"
 
@@ -21,6 +21,4 @@ urlpatterns = [
     path("report/<int:pk>/hide-name", report.hide_name, name="hide_name"),
     path("report/<int:pk>/takedown", report.takedown, name="takedown"),
     path("my", mine.my, name="my"),
-    path("dev/outbox", outbox.outbox, name="outbox"),
-    path("dev/outbox/<str:name>", outbox.message, name="outbox_message"),
 ]

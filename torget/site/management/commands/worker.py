@@ -1,5 +1,8 @@
 """`torget worker`: the periodic jobs, and the tasks queued through Django's tasks API.
 
+The periodic jobs are those the installed apps list in their `jobs.py` (JOBS); a new app
+adds its jobs there, and this command needs no change.
+
 Each cycle runs the periodic jobs that are due, then the queued tasks (at most TASKS_PER_CYCLE,
 so a long queue cannot hold the jobs up), then sleeps for --interval if the queue was empty.
 
@@ -17,104 +20,42 @@ import signal
 import socket
 import time
 from argparse import ArgumentParser
-from collections.abc import Callable
-from dataclasses import dataclass
+from importlib import import_module
 from types import FrameType
 from typing import Any
 
+from django.apps import apps
 from django.core.cache import cache
 from django.core.management.base import BaseCommand
-from django.db import connection
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django.utils import autoreload, timezone
+from django.utils.module_loading import module_has_submodule
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
-from torget.alerts.questionnaire import send_due_questionnaires
-from torget.alerts.sending import send_due_alerts
-from torget.delivery import actions
-from torget.delivery.digest import send_daily_digest
-from torget.delivery.updates import fetch_all_updates
+from torget.delivery.jobs import FETCH_EVERY, FETCH_UPDATES
+from torget.lib.jobs import Job
 
 log = logging.getLogger(__name__)
 
 TASKS_PER_CYCLE = 200
-SWEEP_EVERY = datetime.timedelta(minutes=1)
-# Local time; the quiet of the night.
-STATISTICS_HOUR = 3
-# Alerts go out in batches: often enough to feel live, rarely enough to group items.
-ALERT_EVERY = datetime.timedelta(minutes=15)
-QUESTIONNAIRE_EVERY = datetime.timedelta(hours=1)
-# Local time. The digest is for people who start their working day by fixing what failed.
-DIGEST_HOUR = 7
 # A job that raised is tried again after this, not at once: its cause (a server that is
 # down) rarely goes away within a second, and the log should not fill with the same error.
 RETRY_FAILED_JOB = datetime.timedelta(minutes=5)
 
 
-@dataclass(frozen=True)
-class Job:
-    name: str
-    # The period `now` falls in, as a key, or None when the job is not due at all now.
-    period_of: Callable[[datetime.datetime], str | None]
-    period_length: datetime.timedelta
-    run: Callable[[], str]
-
-
-def every(length: datetime.timedelta) -> Callable[[datetime.datetime], str]:
-    return lambda now: str(int(now.timestamp() // length.total_seconds()))
-
-
-def daily_from(hour: int) -> Callable[[datetime.datetime], str | None]:
-    def period_of(now: datetime.datetime) -> str | None:
-        local = timezone.localtime(now)
-        return local.date().isoformat() if local.hour >= hour else None
-
-    return period_of
-
-
-def sweep_deliveries() -> str:
-    return f"queued {actions.queue_due_deliveries()} due deliveries"
-
-
-def fetch_updates() -> str:
-    return f"{fetch_all_updates()} updates fetched from bodies' systems"
-
-
-def send_digest() -> str:
-    count = send_daily_digest()
-    return f"digest sent, naming {count} deliveries" if count else "nothing to report"
-
-
-def send_alerts() -> str:
-    return f"{send_due_alerts()} alert e-mails sent"
-
-
-def send_questionnaires() -> str:
-    return f"{send_due_questionnaires()} questionnaires sent"
-
-
-def refresh_statistics() -> str:
-    """SQLite plans by the statistics ANALYZE gathered, and never gathers them itself: without
-    them a filtered /around took 86 ms instead of 21 (docs/performance.md). `PRAGMA optimize`
-    analyses only the tables that changed enough. PostgreSQL's autovacuum does this already."""
-    if connection.vendor != "sqlite":
-        return "nothing to do on " + connection.vendor
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA optimize")
-    return "SQLite statistics refreshed"
+def installed_jobs() -> list[Job]:
+    """The JOBS of every installed app that has a jobs.py, in INSTALLED_APPS order."""
+    found: list[Job] = []
+    for config in apps.get_app_configs():
+        if module_has_submodule(config.module, "jobs"):
+            found += import_module(f"{config.name}.jobs").JOBS
+    return found
 
 
 def jobs(fetch_every: datetime.timedelta) -> list[Job]:
-    day = datetime.timedelta(days=1)
-    return [
-        Job("deliveries due", every(SWEEP_EVERY), SWEEP_EVERY, sweep_deliveries),
-        Job("updates from bodies", every(fetch_every), fetch_every, fetch_updates),
-        Job("delivery digest", daily_from(DIGEST_HOUR), day, send_digest),
-        Job("alerts", every(ALERT_EVERY), ALERT_EVERY, send_alerts),
-        Job("database statistics", daily_from(STATISTICS_HOUR), day, refresh_statistics),
-        Job("questionnaires", every(QUESTIONNAIRE_EVERY), QUESTIONNAIRE_EVERY, send_questionnaires),
-    ]
+    found = installed_jobs()
+    return [job.every(fetch_every) if job.name == FETCH_UPDATES else job for job in found]
 
 
 class Command(BaseCommand):
@@ -147,7 +88,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--fetch-interval",
             type=float,
-            default=10.0,
+            default=FETCH_EVERY.total_seconds() / 60,
             help="minutes between fetches of status changes from bodies (default: 10)",
         )
         parser.add_argument(

@@ -27,7 +27,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
     demo_only()
     # Not "messages": that name is django.contrib.messages' in every template.
     emails = [summary(name, message) for name, message in read_outbox()]
-    return render(request, "reports/outbox.html", {"emails": emails})
+    return render(request, "site/outbox.html", {"emails": emails})
 
 
 @require_safe
@@ -38,7 +38,7 @@ def message(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404
     parsed = parse(path.read_bytes())
     context = {"message": summary(name, parsed), "body": linkify(plain_text(parsed))}
-    return render(request, "reports/outbox_message.html", context)
+    return render(request, "site/outbox_message.html", context)
 
 
 def demo_only() -> None:

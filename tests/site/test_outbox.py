@@ -8,9 +8,9 @@ from django.core import mail
 from django.urls import reverse
 
 from torget.lib.outbox import OutboxBackend, read_outbox
-from torget.reports.views.outbox import linkify
+from torget.site.outbox import linkify
 
-OUTBOX = reverse("reports:outbox")
+OUTBOX = reverse("site:outbox")
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def send(subject, body, to="kari@example.org"):
 
 
 def message_url(name):
-    return reverse("reports:outbox_message", args=[name])
+    return reverse("site:outbox_message", args=[name])
 
 
 def test_mail_sent_in_demo_mode_lands_in_the_outbox(demo):

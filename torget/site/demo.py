@@ -36,16 +36,6 @@ from torget.places.geojson import (
 )
 from torget.places.lookup import area_index, forget_area_index
 from torget.places.models import Area, AreaKind, Body, Language, Postcode
-from torget.reports.demo_texts import (
-    CITIZEN_COMMENTS,
-    DEFAULT_STREETS,
-    FIXED_BY_REPORTER,
-    HISTORIES,
-    REPORT_TEXTS,
-    STAFF_ANSWERS,
-    STATE_WEIGHTS,
-    STREETS,
-)
 from torget.reports.models import (
     CLOSED_STATES,
     FIXED_STATES,
@@ -56,6 +46,16 @@ from torget.reports.models import (
     State,
     Support,
     Update,
+)
+from torget.site.demo_texts import (
+    CITIZEN_COMMENTS,
+    DEFAULT_STREETS,
+    FIXED_BY_REPORTER,
+    HISTORIES,
+    REPORT_TEXTS,
+    STAFF_ANSWERS,
+    STATE_WEIGHTS,
+    STREETS,
 )
 
 Say = Callable[[str], None]

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from torget.places.geojson import AreaFileError
-from torget.reports.demo import (
+from torget.site.demo import (
     accounts_table,
     choose_geography,
     default_areas_path,
