@@ -346,12 +346,11 @@ def test_an_administrator_may_support(client, public_report, admin_user):
     assert post(client, "support", public_report).status_code == 302
 
 
-def test_the_reporters_own_support_is_harmless(client, public_report, citizen):
-    """They are not offered the button; a crafted POST still counts them once at most."""
+def test_the_reporters_own_support_is_refused(client, public_report, citizen):
+    """They are not offered the button, so a crafted POST is refused too: the same rule."""
     client.force_login(citizen)
-    post(client, "support", public_report)
-    post(client, "support", public_report)
-    assert Support.objects.count() == 1
+    assert post(client, "support", public_report).status_code == 403
+    assert not Support.objects.exists()
 
 
 def test_the_reporter_cannot_support_their_unconfirmed_report(client, unconfirmed_report, citizen):
@@ -742,6 +741,33 @@ def test_the_action_refuses_an_answer_to_an_unconfirmed_report(
             report=unconfirmed_report, staff=kongsvinger_staff, body=kongsvinger_body, text="Hei"
         )
     assert refreshed(unconfirmed_report).answered is None
+
+
+def test_the_action_refuses_an_answer_to_a_hidden_report(
+    public_report, kongsvinger_staff, kongsvinger_body
+):
+    """A moderator hid it: the body answers nothing on it, whatever the channel."""
+    Report.objects.filter(pk=public_report.pk).update(hidden=True)
+    with pytest.raises(actions.NotAllowed):
+        actions.answer_as_body(
+            report=public_report,
+            staff=kongsvinger_staff,
+            body=kongsvinger_body,
+            text="Hei",
+            new_state=State.FIXED,
+        )
+    assert refreshed(public_report).state == State.OPEN
+    assert not Update.objects.exists()
+
+
+def test_the_action_refuses_to_reopen_a_hidden_report(public_report, citizen):
+    """Reopening tells the body; a report a moderator hid is not sent to it again."""
+    public_report.mark_fixed()
+    Report.objects.filter(pk=public_report.pk).update(hidden=True)
+    with pytest.raises(actions.NotAllowed):
+        actions.reopen_report(report=public_report, by=citizen, reason="Ikke fikset")
+    assert refreshed(public_report).state == State.FIXED
+    assert not Update.objects.exists()
 
 
 def test_behind_a_proxy_updates_are_limited_per_client_not_per_proxy(

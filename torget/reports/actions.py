@@ -216,6 +216,9 @@ def add_support(*, report: Report, user: User) -> Support:
 @transaction.atomic
 def reopen_report(*, report: Report, by: User, reason: str) -> Update:
     lock_lifecycle(report)
+    if report.hidden:
+        # Reopening tells the body; a report a moderator hid is not to be sent again.
+        raise NotAllowed("A report hidden by a moderator cannot be reopened.")
     try:
         report.reopen(by=by)
     except InvalidTransition as error:
@@ -258,6 +261,8 @@ def answer_as_body(
     if report.state == State.UNCONFIRMED:
         # Not even a comment: the reporter may never confirm, and an answer would be public.
         raise NotAllowed("An unconfirmed report cannot be answered yet.")
+    if report.hidden:
+        raise NotAllowed("A report hidden by a moderator cannot be answered.")
     if new_state and new_state != report.state:
         try:
             report.set_state_by_body(new_state, duplicate_of=duplicate_of)

@@ -7,7 +7,7 @@ status 400, so the visitor keeps what they typed.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import wraps
 from typing import Any, cast
 
 from django import forms
@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
@@ -26,8 +27,11 @@ from torget.accounts.models import User
 from torget.delivery import actions as delivery
 from torget.lib import images, ratelimit
 from torget.places.models import Body
-from torget.reports import actions
+from torget.reports import actions, permissions
 from torget.reports.models import PUBLIC_STATES, Category, Report, State, Support, Update
+from torget.reports.permissions import Viewer
+
+StrOrPromise = str | Promise
 
 TEXT_MAX_LENGTH = 5000
 UPDATES_PER_HOUR = 20
@@ -59,10 +63,10 @@ class UpdateForm(PageForm):
     mark_fixed = forms.BooleanField(label=_("This problem is fixed"), required=False)
     show_name = forms.BooleanField(label=_("Show my name with this update"), required=False)
 
-    def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, may_mark: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only an open report can be said to be fixed; its reporter reopens it otherwise.
-        if report.group != "open":
+        # permissions.may_mark_fixed: only an open report can be said to be fixed.
+        if not may_mark:
             del self.fields["mark_fixed"]
 
     def clean_photo(self) -> images.ProcessedImage | None:
@@ -166,34 +170,52 @@ class CategoryForm(PageForm):
         field.choices = [(pk, label) for label, pk in labelled]
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking at the report, and so what the page offers them."""
-
-    user: User | None
-    is_reporter: bool
-    bodies: list[Body]  # the responsible bodies this user answers for
-
-    @property
-    def may_see_unpublished(self) -> bool:
-        return self.is_reporter or bool(self.bodies)
-
-
 @require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     report, viewer = report_for(request, pk)
     return page(request, report, viewer)
 
 
-@require_POST
-def add_update(request: HttpRequest, pk: int) -> HttpResponse:
-    report, viewer = report_for(request, pk)
-    if viewer.user is None:
-        return redirect_to_login(report.get_absolute_url())
-    if not within_limit(request, viewer.user, "update", UPDATES_PER_HOUR):
-        form = UpdateForm(initial={"text": request.POST.get("update-text", "")}, report=report)
+ReportAction = Callable[[HttpRequest, Report, Viewer, User], HttpResponse]
+
+
+def report_action(
+    permission: Callable[[Report, Viewer], bool], refusal: StrOrPromise
+) -> Callable[[ReportAction], Callable[[HttpRequest, int], HttpResponse]]:
+    """What every POST on the report page does first: the report as this person may see it
+    (404 otherwise), a visitor who is not logged in sent to log in, and `permission` checked,
+    the same function that decides whether the page offers the form (403 with `refusal`)."""
+
+    def decorate(view: ReportAction) -> Callable[[HttpRequest, int], HttpResponse]:
+        @require_POST
+        @wraps(view)
+        def checked(request: HttpRequest, pk: int) -> HttpResponse:
+            report, viewer = report_for(request, pk)
+            if viewer.user is None:
+                return redirect_to_login(report.get_absolute_url())
+            if not permission(report, viewer):
+                return forbidden(request, report, viewer, str(refusal))
+            return view(request, report, viewer, viewer.user)
+
+        return checked
+
+    return decorate
+
+
+ONLY_PUBLIC = _("Only a public report can have updates and supports.")
+ONLY_REPORTER = _("Only the reporter can do that, while the report is public.")
+ONLY_STAFF = _(
+    "Only staff of a body responsible for this report can answer it, while it is public."
+)
+
+
+@report_action(permissions.may_update, ONLY_PUBLIC)
+def add_update(request: HttpRequest, report: Report, viewer: Viewer, user: User) -> HttpResponse:
+    marks = permissions.may_mark_fixed(report, viewer)
+    if not within_limit(request, user, "update", UPDATES_PER_HOUR):
+        form = UpdateForm(initial={"text": request.POST.get("update-text", "")}, may_mark=marks)
         return too_many(request, report, viewer, update_form=form)
-    form = UpdateForm(request.POST, request.FILES, report=report)
+    form = UpdateForm(request.POST, request.FILES, may_mark=marks)
     if not form.is_valid():
         return page(request, report, viewer, status=400, update_form=form)
     data = form.cleaned_data
@@ -201,7 +223,7 @@ def add_update(request: HttpRequest, pk: int) -> HttpResponse:
     act(
         actions.add_update,
         report=report,
-        author=viewer.user,
+        author=user,
         text=data["text"],
         photos=[photo] if photo else [],
         mark_fixed=data.get("mark_fixed", False),
@@ -214,44 +236,32 @@ def add_update(request: HttpRequest, pk: int) -> HttpResponse:
     return back_to(report, "timeline")
 
 
-@require_POST
-def support(request: HttpRequest, pk: int) -> HttpResponse:
-    report, viewer = report_for(request, pk)
-    if viewer.user is None:
-        return redirect_to_login(report.get_absolute_url())
-    if not within_limit(request, viewer.user, "support", SUPPORTS_PER_HOUR):
+@report_action(
+    permissions.may_support, _("Only someone other than the reporter can support a public report.")
+)
+def support(request: HttpRequest, report: Report, viewer: Viewer, user: User) -> HttpResponse:
+    if not within_limit(request, user, "support", SUPPORTS_PER_HOUR):
         return too_many(request, report, viewer)
-    act(actions.add_support, report=report, user=viewer.user)
+    act(actions.add_support, report=report, user=user)
     messages.success(request, gettext("Thank you. You are counted as having this problem too."))
     return back_to(report, "support")
 
 
-@require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    report, viewer = report_for(request, pk)
-    if viewer.user is None:
-        return redirect_to_login(report.get_absolute_url())
-    if not viewer.is_reporter:
-        return forbidden(request, report, viewer, gettext("Only the reporter can reopen it."))
-    if report.group not in ("fixed", "closed"):
-        message = gettext("Only a fixed or closed report can be reopened.")
-        return forbidden(request, report, viewer, message)
+@report_action(
+    permissions.may_reopen,
+    _("Only the reporter can reopen it. A public report can be reopened when fixed or closed."),
+)
+def reopen(request: HttpRequest, report: Report, viewer: Viewer, user: User) -> HttpResponse:
     form = ReopenForm(request.POST)
     if not form.is_valid():
         return page(request, report, viewer, status=400, reopen_form=form)
-    act(actions.reopen_report, report=report, by=viewer.user, reason=form.cleaned_data["reason"])
+    act(actions.reopen_report, report=report, by=user, reason=form.cleaned_data["reason"])
     messages.success(request, gettext("The report is open again."))
     return back_to(report, "timeline")
 
 
-@require_POST
-def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    report, viewer = report_for(request, pk)
-    if viewer.user is None:
-        return redirect_to_login(report.get_absolute_url())
-    if not viewer.bodies:
-        message = gettext("Only staff of a body responsible for this report can answer it.")
-        return forbidden(request, report, viewer, message)
+@report_action(permissions.may_answer, ONLY_STAFF)
+def answer(request: HttpRequest, report: Report, viewer: Viewer, user: User) -> HttpResponse:
     form = AnswerForm(request.POST, report=report, bodies=viewer.bodies)
     if not form.is_valid():
         return page(request, report, viewer, status=400, answer_form=form)
@@ -259,7 +269,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     act(
         actions.answer_as_body,
         report=report,
-        staff=viewer.user,
+        staff=user,
         body=body,
         text=form.cleaned_data["text"],
         new_state=form.cleaned_data["new_state"],
@@ -271,14 +281,13 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     return back_to(report, "timeline")
 
 
-@require_POST
-def change_category(request: HttpRequest, pk: int) -> HttpResponse:
-    report, viewer = report_for(request, pk)
-    if viewer.user is None:
-        return redirect_to_login(report.get_absolute_url())
-    if not viewer.bodies or not report.is_public:
-        message = gettext("Only staff of a body responsible for this report can change it.")
-        return forbidden(request, report, viewer, message)
+@report_action(
+    permissions.may_change_category,
+    _("Only staff of a body responsible for this report can change it, while it is public."),
+)
+def change_category(
+    request: HttpRequest, report: Report, viewer: Viewer, user: User
+) -> HttpResponse:
     form = CategoryForm(request.POST, report=report)
     if not form.is_valid():
         return page(request, report, viewer, status=400, category_form=form)
@@ -296,36 +305,25 @@ def change_category(request: HttpRequest, pk: int) -> HttpResponse:
     return back_to(report, "category")
 
 
-@require_POST
-def hide_name(request: HttpRequest, pk: int) -> HttpResponse:
-    report, viewer = report_for(request, pk)
-    if viewer.user is None:
-        return redirect_to_login(report.get_absolute_url())
-    if not viewer.is_reporter:
-        return forbidden(request, report, viewer, gettext("Only the reporter can do that."))
-    act(actions.hide_reporter_name, report=report, by=viewer.user)
+@report_action(permissions.may_hide_name, ONLY_REPORTER)
+def hide_name(request: HttpRequest, report: Report, viewer: Viewer, user: User) -> HttpResponse:
+    act(actions.hide_reporter_name, report=report, by=user)
     messages.success(request, gettext("Your name is now hidden on this report and your updates."))
     return back_to(report, "your-report")
 
 
-@require_POST
-def takedown(request: HttpRequest, pk: int) -> HttpResponse:
-    report, viewer = report_for(request, pk)
-    if viewer.user is None:
-        return redirect_to_login(report.get_absolute_url())
-    if not viewer.is_reporter:
-        return forbidden(request, report, viewer, gettext("Only the reporter can do that."))
+@report_action(permissions.may_request_takedown, ONLY_REPORTER)
+def takedown(request: HttpRequest, report: Report, viewer: Viewer, user: User) -> HttpResponse:
     form = TakedownForm(request.POST)
     if not form.is_valid():
         return page(request, report, viewer, status=400, takedown_form=form)
-    act(actions.request_takedown, report=report, by=viewer.user, reason=form.cleaned_data["reason"])
+    act(actions.request_takedown, report=report, by=user, reason=form.cleaned_data["reason"])
     messages.success(request, gettext("Thank you. A moderator will look at your request."))
     return back_to(report, "your-report")
 
 
 def report_for(request: HttpRequest, pk: int) -> tuple[Report, Viewer]:
-    """The report and who is looking; 404 when the report is not public and the viewer is
-    neither its reporter nor staff of a body responsible for it."""
+    """The report and who is looking; 404 when this person may not see it."""
     report = get_object_or_404(
         Report.objects.select_related("category__body", "reporter", "duplicate_of"), pk=pk
     )
@@ -335,7 +333,7 @@ def report_for(request: HttpRequest, pk: int) -> tuple[Report, Viewer]:
         is_reporter=user is not None and user.pk == report.reporter_id,
         bodies=actions.bodies_answering(user, report) if user is not None else [],
     )
-    if not report.is_public and not viewer.may_see_unpublished:
+    if not permissions.may_see(report, viewer):
         raise Http404
     return report, viewer
 
@@ -350,6 +348,7 @@ def page(
 ) -> HttpResponse:
     """The report page; `sent_back` forms replace the blank ones, to show the errors in what
     the visitor sent."""
+    offered = offers(report, viewer)
     context: dict[str, Any] = {
         "report": report,
         "viewer": viewer,
@@ -360,26 +359,30 @@ def page(
         "supported": viewer.user is not None
         and Support.objects.filter(report=report, user=viewer.user).exists(),
         "map_tiles": settings.MAP_TILES,
-        "update_form": UpdateForm(report=report),
+        "update_form": UpdateForm(may_mark=permissions.may_mark_fixed(report, viewer)),
         "reopen_form": ReopenForm(),
         "takedown_form": TakedownForm(),
-        "answer_form": AnswerForm(report=report, bodies=viewer.bodies) if viewer.bodies else None,
-        "category_form": CategoryForm(report=report) if viewer.bodies else None,
-        **offers(report, viewer),
+        "answer_form": AnswerForm(report=report, bodies=viewer.bodies)
+        if offered["may_answer"]
+        else None,
+        "category_form": CategoryForm(report=report) if offered["may_change_category"] else None,
+        **offered,
         **sent_back,
     }
     return render(request, "reports/detail.html", context, status=status)
 
 
 def offers(report: Report, viewer: Viewer) -> dict[str, bool]:
-    """Which of the page's forms this viewer gets."""
-    signed_in = viewer.user is not None
+    """Which of the page's forms this viewer gets: the permissions the POST views check."""
     return {
-        "may_update": report.is_public and signed_in,
-        "may_support": report.is_public and signed_in and not viewer.is_reporter,
-        "may_reopen": viewer.is_reporter and report.group in ("fixed", "closed"),
-        "may_answer": report.is_public and bool(viewer.bodies),
-        "may_manage": report.is_public and viewer.is_reporter,
+        "may_update": permissions.may_update(report, viewer),
+        "may_support": permissions.may_support(report, viewer),
+        "may_follow": permissions.may_follow(report, viewer),
+        "may_reopen": permissions.may_reopen(report, viewer),
+        "may_answer": permissions.may_answer(report, viewer),
+        "may_change_category": permissions.may_change_category(report, viewer),
+        "may_hide_name": permissions.may_hide_name(report, viewer),
+        "may_request_takedown": permissions.may_request_takedown(report, viewer),
     }
 
 
