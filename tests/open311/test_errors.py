@@ -3,10 +3,12 @@ status, never a server error and never a half-saved report."""
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from tests.open311.conftest import V2, api_get, api_post, jpeg, xml_root
 from tests.open311.test_post import request_data
-from torget.open311.views import submit
+from tests.reports.test_new_report import form_data
+from torget.reports import limits
 from torget.reports.models import Report
 
 
@@ -239,10 +241,25 @@ def test_the_limit_per_address_can_be_turned_off(
 def test_confirmation_mails_are_limited_per_reporter(
     client, kongsvinger_category, app_key, monkeypatch
 ):
-    monkeypatch.setattr(submit, "REPORTS_PER_EMAIL", 1)
+    monkeypatch.setattr(limits, "REPORTS_PER_ADDRESS", 1)
     data = request_data(kongsvinger_category, app_key)
     statuses = [api_post(client, "/requests.json", data).status_code for _ in range(2)]
     assert statuses == [200, 429]
+
+
+def test_reports_made_on_the_web_count_against_the_same_address_here(
+    client, kongsvinger_category, app_key, monkeypatch
+):
+    """One limit per address, whichever way the reports arrive: a flood of confirmation
+    e-mails to one inbox cannot be spread over the web form and the API."""
+    monkeypatch.setattr(limits, "REPORTS_PER_ADDRESS", 2)
+    web = form_data(kongsvinger_category, email="PER@example.org")
+    assert client.post(reverse("reports:new"), web).status_code == 200
+    data = request_data(kongsvinger_category, app_key)
+    statuses = [api_post(client, "/requests.json", data).status_code for _ in range(2)]
+    assert statuses == [200, 429]
+    assert client.post(reverse("reports:new"), web).status_code == 429
+    assert Report.objects.count() == 2
 
 
 def test_gets_are_limited_per_address(client, db, settings):

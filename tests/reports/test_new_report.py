@@ -17,7 +17,7 @@ from tests.reports.test_images import encoded, gps_jpeg, png_declaring, truncate
 from torget.accounts.models import User
 from torget.alerts.models import Subscription
 from torget.places.geocoders import GeocoderUnavailable
-from torget.reports import actions
+from torget.reports import actions, limits
 from torget.reports.models import Category, Photo, Report, State
 from torget.reports.views import submit
 
@@ -613,7 +613,7 @@ def test_too_many_posts_from_one_address_are_refused(
 def test_too_many_reports_for_one_email_address_are_refused(
     client, kongsvinger_category, monkeypatch
 ):
-    monkeypatch.setattr(submit, "REPORTS_PER_EMAIL", 2)
+    monkeypatch.setattr(limits, "REPORTS_PER_ADDRESS", 2)
     for number in range(2):
         address = f"10.0.0.{number}"
         response = post_report(client, form_data(kongsvinger_category), REMOTE_ADDR=address)

@@ -19,7 +19,7 @@ from torget.lib import ratelimit
 from torget.lib.signing import BadToken, ExpiredToken
 from torget.places.geocoders import GeocoderUnavailable, get_geocoder
 from torget.places.views import parse_geocode_query, parse_position
-from torget.reports import actions
+from torget.reports import actions, limits
 from torget.reports.forms import ReportForm, categories_at, category_offered
 from torget.reports.models import OPEN_STATES, Category, InvalidTransition, Report, State
 
@@ -28,8 +28,6 @@ NEARBY_SHOWN = 5
 # Every POST counts against the client's address, valid or not, so a script cannot make the
 # server decode photos without end; a person correcting mistakes stays well below it.
 POSTS_PER_IP = 30
-# Reports actually made, per e-mail address (or account).
-REPORTS_PER_EMAIL = 10
 RATE_WINDOW_SECONDS = 3600
 ADDRESS_MAX_LENGTH = 300
 
@@ -114,9 +112,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         name=form.cleaned_data.get("name", ""),
         phone=form.cleaned_data.get("phone", ""),
     )
-    if not ratelimit.hit(
-        "report:email:" + reporter.email.lower(), REPORTS_PER_EMAIL, RATE_WINDOW_SECONDS
-    ):
+    if not limits.count_report_from(reporter.email):
         return too_many_reports(request)
     report = actions.submit_report(
         reporter=reporter,
