@@ -1,14 +1,19 @@
 """POST requests: keys, the confirmation flow, attributes in every shape, photos, tokens."""
 
+import io
+
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from tests.conftest import KONGSVINGER_CENTRE
 from tests.open311.conftest import V2, api_get, api_post, jpeg, xml_root
+from tests.reports.test_images import huge_rgba_png
 from torget.open311.models import Submission
 from torget.places.models import Postcode
 from torget.reports import actions
-from torget.reports.models import Report, State
+from torget.reports.models import Photo, Report, State
 
 LAT, LON = KONGSVINGER_CENTRE
 
@@ -141,6 +146,42 @@ def test_photos_in_a_multipart_post(client, kongsvinger_category, trusted_key):
     assert Report.objects.get(pk=request_id).photos.count() == 2
     (record,) = api_get(client, f"/requests/{request_id}.json").json()
     assert record["media_url"].endswith(".jpg")
+
+
+def test_huge_photos_are_refused_with_a_400_and_nothing_is_saved(
+    client, kongsvinger_category, trusted_key
+):
+    """The audit's five 7000 x 7000 RGBA PNGs, sent by a client with any key."""
+    hostile = huge_rgba_png(7000)
+    photos = {
+        f"media{number}": SimpleUploadedFile(f"{number}.png", hostile, content_type="image/png")
+        for number in range(1, 6)
+    }
+
+    response = api_post(
+        client, "/requests.json", request_data(kongsvinger_category, trusted_key, **photos)
+    )
+
+    assert response.status_code == 400
+    descriptions = [error["description"] for error in response.json()]
+    assert len(descriptions) == 5
+    assert all("at most 25 megapixels for PNG, WebP or HEIC" in text for text in descriptions)
+    assert not Report.objects.exists()
+    assert not Photo.objects.exists()
+
+
+def test_a_48_megapixel_phone_jpeg_is_accepted(client, kongsvinger_category, trusted_key):
+    """JPEG decodes at reduced size, so the largest phone photos stay welcome."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (8000, 6000), "orange").save(buffer, format="JPEG")
+    upload = SimpleUploadedFile("big.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+    response = api_post(
+        client, "/requests.json", request_data(kongsvinger_category, trusted_key, media=upload)
+    )
+
+    assert response.status_code == 200, response.content
+    assert Image.open(Photo.objects.get().image).size == (2048, 1536)
 
 
 def test_the_location_may_be_an_address_string(client, kongsvinger_category, trusted_key):

@@ -69,6 +69,43 @@ def png_declaring(width: int, height: int) -> bytes:
     )
 
 
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def huge_rgba_png(side: int = 7000) -> bytes:
+    """A real, valid side x side RGBA PNG of one colour: about 200 KB for 7000 x 7000, which
+    decodes to 196 MB. Written row by row, so making it costs the test little."""
+    compressor = zlib.compressobj(9)
+    row = b"\x00" + b"\x00" * (side * 4)  # filter type 0, then transparent black pixels
+    pixels = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", pixels)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def declaring(data: bytes, marker: bytes, offset: int, packed: bytes) -> bytes:
+    """A small encoded picture whose header is changed to claim another size."""
+    at = data.index(marker) + offset
+    return data[:at] + packed + data[at + len(packed) :]
+
+
+def heic_declaring(width: int, height: int) -> bytes:
+    """A HEIC whose 'ispe' box (the image's spatial extent) claims width x height."""
+    small = encoded(Image.new("RGB", (64, 64)), "HEIF")
+    return declaring(small, b"ispe", 8, struct.pack(">II", width, height))
+
+
+def webp_declaring(width: int, height: int) -> bytes:
+    """A lossy WebP whose VP8 frame header claims width x height."""
+    small = encoded(Image.new("RGB", (64, 64)), "WEBP")
+    return declaring(small, b"\x9d\x01\x2a", 3, struct.pack("<HH", width, height))
+
+
 def test_a_photo_carrying_gps_and_orientation_comes_out_upright_and_without_exif():
     original = gps_jpeg()
     assert b"Exif" in original
@@ -159,3 +196,81 @@ def test_a_picture_just_over_torgets_pixel_limit_is_refused():
 
     with pytest.raises(ImageRejected, match="too many pixels"):
         process_upload(upload(png_declaring(side, side), "big.png"))
+
+
+def test_a_huge_png_is_refused_from_its_header_before_any_pixel_is_decoded():
+    """Its header claims 7000 x 7000 and the pixel data is not there: refused for its size,
+    not as damaged, so nothing was decoded."""
+    with pytest.raises(ImageRejected, match="at most 25 megapixels for PNG, WebP or HEIC"):
+        process_upload(upload(png_declaring(7000, 7000), "huge.png"))
+
+
+def test_a_png_decompression_bomb_of_200_kb_is_refused():
+    """7000 x 7000 RGBA: 200 KB that would take 196 MB and seconds to decode."""
+    bomb = huge_rgba_png(7000)
+    assert len(bomb) < 300_000
+
+    with pytest.raises(ImageRejected, match="too many pixels"):
+        process_upload(upload(bomb, "bomb.png"))
+
+
+@pytest.mark.parametrize("declaring", [webp_declaring, heic_declaring], ids=["webp", "heic"])
+def test_webp_and_heic_over_the_decoding_limit_are_refused_from_the_header(declaring):
+    data = declaring(6000, 5000)
+    assert Image.open(io.BytesIO(data)).size == (6000, 5000)
+
+    with pytest.raises(ImageRejected, match="at most 25 megapixels for PNG, WebP or HEIC"):
+        process_upload(upload(data, "big"))
+
+
+def test_a_48_megapixel_jpeg_is_accepted_and_decoded_at_a_quarter_of_its_pixels():
+    data = encoded(Image.new("RGB", (8000, 6000), "green"), "JPEG")
+
+    assert images.decode(data).size == (4000, 3000)
+    full = Image.open(io.BytesIO(process_upload(upload(data)).full))
+    assert full.size == (2048, 1536)
+
+
+def test_a_long_narrow_jpeg_is_decoded_reduced_too():
+    """16000 x 2000: a square request would keep the short side, and so all 32 megapixels."""
+    data = encoded(Image.new("L", (16000, 2000), 128), "JPEG")
+
+    decoded = images.decode(data)
+
+    assert decoded.width * decoded.height <= 16000 * 2000 // 16
+    assert decoded.width >= images.FULL_SIZE
+
+
+def test_decoding_never_exceeds_the_pixel_budget():
+    """At the limit a PNG is decoded in full, one pixel over it is refused."""
+    side = int(images.MAX_DECODED_PIXELS**0.5)
+    with pytest.raises(ImageRejected, match="at most 25 megapixels"):
+        images.decode(png_declaring(side + 1, side + 1))
+    with pytest.raises(ImageRejected, match="damaged"):
+        images.decode(png_declaring(side, side))
+
+
+@pytest.mark.parametrize("format", ["PNG", "WEBP", "HEIF"], ids=["png", "webp", "heic"])
+def test_a_truncated_png_webp_or_heic_is_refused_as_damaged(format):
+    whole = encoded(Image.effect_noise((256, 256), 60).convert("RGB"), format)
+
+    with pytest.raises(ImageRejected, match="damaged|not a photo"):
+        process_upload(upload(whole[: len(whole) * 2 // 3], "half"))
+
+
+def test_only_the_first_frame_of_an_animation_is_used():
+    frames = [Image.new("RGB", (64, 64), colour) for colour in ("red", "blue", "lime")]
+    animated = encoded(frames[0], "WEBP", save_all=True, append_images=frames[1:], lossless=True)
+
+    image = Image.open(io.BytesIO(process_upload(upload(animated, "anim.webp")).full))
+
+    assert image.getpixel((32, 32)) == (254, 0, 0)
+
+
+def test_sixteen_bit_grey_keeps_its_shades_instead_of_turning_white():
+    ramp = Image.linear_gradient("L").convert("I").point(lambda v: v * 257).convert("I;16")
+    assert Image.open(io.BytesIO(encoded(ramp, "PNG"))).mode == "I;16"
+
+    image = Image.open(io.BytesIO(process_upload(upload(encoded(ramp, "PNG"))).full))
+
+    assert image.getpixel((0, 128))[0] in range(120, 136)

@@ -13,7 +13,13 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.conftest import KONGSVINGER_CENTRE
-from tests.reports.test_images import encoded, gps_jpeg, png_declaring, truncated_jpeg
+from tests.reports.test_images import (
+    encoded,
+    gps_jpeg,
+    huge_rgba_png,
+    png_declaring,
+    truncated_jpeg,
+)
 from torget.accounts.models import User
 from torget.alerts.models import Subscription
 from torget.places.geocoders import GeocoderUnavailable
@@ -540,6 +546,21 @@ def test_a_photo_that_is_not_usable_is_refused(
     assert_refused(response, message)
     assert b"Photo 2 (x.jpg)" in response.content
     assert b"please choose them again" in response.content
+
+
+def test_the_audits_five_huge_pngs_are_refused_and_nothing_is_saved(
+    client, kongsvinger_category, nothing_saved
+):
+    """Five 7000 x 7000 RGBA PNGs, 1 MB in all, once took 21.8 s and 722 MB of a worker to
+    accept. Each is now refused by the size in its header, and the form says so for each."""
+    hostile = huge_rgba_png(7000)
+    photos = [photo(hostile, f"{number}.png") for number in range(1, 6)]
+
+    response = post_report(client, form_data(kongsvinger_category, photos=photos))
+
+    assert_refused(response, "at most 25 megapixels for PNG, WebP or HEIC (50 for JPEG)")
+    for number in range(1, 6):
+        assert f"Photo {number} ({number}.png)".encode() in response.content
 
 
 def test_an_empty_photo_file_is_refused(client, kongsvinger_category, nothing_saved):

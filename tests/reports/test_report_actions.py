@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
+from tests.reports.test_images import huge_rgba_png
 from torget.accounts.models import Membership
 from torget.alerts.models import Subscription
 from torget.reports import actions
@@ -265,6 +266,19 @@ def test_an_update_with_a_bad_photo_is_refused_and_nothing_is_saved(
     response = post(client, "add_update", public_report, data)
     assert response.status_code == 400
     assert 'id="id_update-photo_error"' in response.content.decode()
+    assert nothing_written(public_report)
+
+
+def test_an_update_with_a_huge_png_is_refused_for_its_size(client, public_report, other_citizen):
+    file = io.BytesIO(huge_rgba_png(7000))
+    file.name = "huge.png"
+    as_user(client, other_citizen)
+    data = {"update-text": "Se bildet", "update-photo": file}
+
+    response = post(client, "add_update", public_report, data)
+
+    assert response.status_code == 400
+    assert "at most 25 megapixels for PNG, WebP or HEIC" in response.content.decode()
     assert nothing_written(public_report)
 
 
