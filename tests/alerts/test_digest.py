@@ -1,15 +1,12 @@
-"""The alert e-mail as the person reads it: the layouts rendered once per run and language
-(alerts/digest.py) must give what rendering each e-mail would."""
+"""The alert e-mail as the person reads it (alerts/digest.py)."""
 
 import pytest
 from django.core import mail
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from tests.alerts.conftest import ago
 from tests.conftest import KONGSVINGER_CENTRE
 from torget.alerts import digest
-from torget.alerts.digest import Layout
 from torget.alerts.models import SubscriptionKind
 from torget.alerts.sending import send_due_alerts
 from torget.reports import actions
@@ -22,23 +19,6 @@ LAT, LON = KONGSVINGER_CENTRE
 def html_of(message):
     [(html, _type)] = message.alternatives
     return html
-
-
-def test_a_layout_filled_in_is_the_template_rendered_with_the_values():
-    values = {
-        "heading": "Nye saker i Kongsvinger",
-        "entries": "- Hull i veien\n  https://torget.example/report/1",
-        "more_url": "https://torget.example/around?lat=60.1&lon=12.0",
-        "unsubscribe_url": "https://torget.example/alerts/unsubscribe/abc",
-    }
-    for language in ("nb", "nn", "en"):
-        for more in (0, 1, 7):
-            with translation.override(language):
-                layout = Layout("emails/alert_digest_section.txt", {"more": more}, list(values))
-                rendered = render_to_string(
-                    "emails/alert_digest_section.txt", {"more": more, **values}
-                )
-            assert layout.fill(values) == rendered
 
 
 def test_the_html_escapes_what_people_wrote_and_the_text_does_not(

@@ -66,13 +66,14 @@ def test_a_run_that_lost_its_lease_sends_no_further_batch(
         follow(person, SubscriptionKind.AREA, area=kongsvinger_area)
     report_at(kongsvinger_category, LAT, LON)
     monkeypatch.setattr(sending, "BATCH", 1)
-    real_post_batch = sending.post_batch
+    real_send_batch = sending.send_batch
 
-    def post_then_lose_the_lease(*args, **kwargs):
-        real_post_batch(*args, **kwargs)
+    def send_then_lose_the_lease(*args, **kwargs):
+        outcome = real_send_batch(*args, **kwargs)
         AlertLease.objects.update(holder="run:another", expires=ago(minutes=-5))
+        return outcome
 
-    monkeypatch.setattr(sending, "post_batch", post_then_lose_the_lease)
+    monkeypatch.setattr(sending, "send_batch", send_then_lose_the_lease)
 
     with pytest.raises(SendFailed, match="lease"):
         send_due_alerts()

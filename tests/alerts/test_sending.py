@@ -480,23 +480,6 @@ def test_the_sent_log_and_old_runs_are_dropped_once_no_window_can_reach_them(
     assert not AlertRun.objects.filter(until__lt=ago(days=4)).exists()
 
 
-def test_the_runs_links_are_those_reverse_gives(public_report, kongsvinger_body, other_citizen):
-    from django.conf import settings
-    from django.urls import reverse
-
-    from torget.alerts import actions
-    from torget.alerts.digest import Links
-
-    links = Links()
-    assert links.report(public_report.pk) == settings.BASE_URL + public_report.get_absolute_url()
-    assert links.body(kongsvinger_body.slug) == settings.BASE_URL + reverse(
-        "reports:body", args=[kongsvinger_body.slug]
-    )
-    assert links.unsubscribe(other_citizen.pk, [3, 12]) == actions.unsubscribe_url(
-        other_citizen.pk, [3, 12]
-    )
-
-
 def test_deleting_a_person_deletes_their_sent_log(
     follow, report_at, kongsvinger_category, kongsvinger_area, other_citizen, third_citizen
 ):

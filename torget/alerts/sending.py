@@ -22,6 +22,7 @@ one e-mail, grouped by what they follow, in their language, with RFC 8058 one-cl
 unsubscribe headers. bench/alerts.py measures it with 100,000 subscriptions.
 """
 
+import contextlib
 import datetime
 import logging
 from collections import defaultdict
@@ -29,13 +30,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.utils import timezone
 
 from torget.accounts.models import User
 from torget.alerts import actions
-from torget.alerts.digest import AlertDigest, Entry, Lines, Section
+from torget.alerts.digest import AlertDigest, Entries, Entry, Section, digest_message
 from torget.alerts.models import AlertLease, AlertRun, SentDigest, Subscription, SubscriptionKind
-from torget.lib import bulkmail, emails, geo
+from torget.lib import geo
+from torget.lib.smtp import is_permanent
 from torget.places.models import Area
 from torget.reports.models import Report, State, Update
 
@@ -51,6 +54,9 @@ FIRST_LOOKBACK = datetime.timedelta(hours=1)
 MAX_LOOKBACK = datetime.timedelta(days=3)
 # The sent log and the runs are kept this much longer than the longest window, then dropped.
 KEEP_EXTRA = datetime.timedelta(days=1)
+# Waits between runs once runs keep failing (see retry_at).
+BACK_OFF = datetime.timedelta(minutes=15)
+BACK_OFF_AT_MOST = datetime.timedelta(hours=2)
 # About 5.5 km north-south and 2.8 km east-west in southern Norway: a 1 km circle touches up
 # to 4 cells, a 10 km one about 40.
 CELL_DEGREES = 0.05
@@ -129,8 +135,13 @@ Found = dict[int, dict[str, tuple[Item, int]]]
 
 def send_due_alerts() -> int:
     """Send one e-mail per person with everything new for them; return how many were sent.
-    Returns 0 at once while another run holds the lease (see AlertLease)."""
+    Returns 0 at once while another run holds the lease (see AlertLease), and while the runs
+    back off from a mail server that keeps failing (see retry_at)."""
     now = timezone.now()
+    wait_until = retry_at()
+    if wait_until is not None and now < wait_until:
+        log.info("the last alert runs failed; the next one tries again at %s", wait_until)
+        return 0
     run = AlertRun.objects.create(started=now, until=now)
     holder = f"run:{run.pk}"
     if not AlertLease.take(holder):
@@ -150,6 +161,24 @@ def send_due_alerts() -> int:
     finally:
         AlertLease.release(holder)
     return sent
+
+
+def retry_at() -> datetime.datetime | None:
+    """When the next run may start, after runs that did not finish (the mail server failed,
+    or the process died) since the last one that did. After one such run the next tries at
+    once (the worker waits a few minutes before it retries a job that raised); after more,
+    each waits twice as long as the one before, from BACK_OFF up to BACK_OFF_AT_MOST, so a
+    mail server that is down for hours is not asked every few minutes."""
+    finished = AlertRun.objects.filter(finished__isnull=False).order_by("-started").first()
+    failed = AlertRun.objects.filter(finished__isnull=True)
+    if finished is not None:
+        failed = failed.filter(started__gt=finished.started)
+    count = failed.count()
+    if count < 2:
+        return None
+    latest = failed.order_by("-started").values_list("started", flat=True).first()
+    assert latest is not None  # there are two at least
+    return latest + min(BACK_OFF * 2 ** (count - 2), BACK_OFF_AT_MOST)
 
 
 def forget_old_runs(now: datetime.datetime) -> None:
@@ -393,44 +422,105 @@ def drop_already_sent(found: Found, window: Window) -> None:
 
 
 class SendFailed(Exception):
-    """The mail server failed mid-run; what was not sent is left for the next run."""
+    """The mail server failed in a way that may pass; what was not sent is left for the next
+    run."""
 
 
 def send(found: Found, *, stamp: datetime.datetime, holder: str) -> int:
     """Log, then send, a batch of people at a time. The sent log is written and committed
     *before* the e-mails leave: a crash between the two loses those people's e-mail for this
     run, where logging after sending would mail them twice after a crash, and "never twice" is
-    the promise. When the mail server fails in a way that may pass, the log rows of everyone
-    not yet mailed are taken back, so the next run tries them again.
+    the promise. When the mail server fails in a way that may pass, the log rows of the batch's
+    people not yet mailed are taken back, and the run stops: the next run tries them again.
 
     The lease is renewed before each batch; a run that has lost it (it stalled for longer
     than AlertLease.LEASE_FOR, and another run may have begun) logs and sends no more."""
     if not found:
         return 0
     reports, updates = read_for_rendering(found)
-    lines = Lines()
-    claimed: list[int] = []
-    with bulkmail.Outbox() as outbox:
-        try:
-            for owned, people in batches(found):
-                if not AlertLease.renew(holder):
-                    raise SendFailed("the run lost its lease; it stopped before the next batch")
-                log_sent(owned, stamp)
-                claimed += owned
-                post_batch(outbox, owned, people, reports, updates, lines)
-        except bulkmail.SendFailed:
-            pass  # the outcome holds the error
-    outcome = outbox.outcome
-    for user_id in sorted(outcome.refused):
-        # Trying this address again every run would not help.
-        log.warning("alert e-mail to user %s refused by the mail server", user_id)
-    if outcome.error is not None:
-        done = outcome.sent | outcome.refused
-        unclaim([user_id for user_id in claimed if user_id not in done], stamp)
-        raise SendFailed(
-            f"alert e-mails stopped after {len(outcome.sent)}: {outcome.error}"
-        ) from outcome.error
-    return len(outcome.sent)
+    entries = Entries()
+    sent = 0
+    for owned, people in batches(found):
+        if not AlertLease.renew(holder):
+            raise SendFailed("the run lost its lease; it stopped before the next batch")
+        log_sent(owned, stamp)
+        outcome = send_batch(compose(owned, people, reports, updates, entries))
+        sent += len(outcome.sent)
+        if outcome.error is not None:
+            done = outcome.sent | outcome.refused
+            unclaim([user_id for user_id in owned if user_id not in done], stamp)
+            raise SendFailed(
+                f"alert e-mails stopped after {sent}: {describe(outcome.error)}"
+            ) from outcome.error
+    return sent
+
+
+def compose(
+    owned: Found,
+    people: "Recipients",
+    reports: dict[int, Report],
+    updates: dict[int, Update],
+    entries: Entries,
+) -> list[tuple[int, EmailMultiAlternatives]]:
+    """Each person's digest as an e-mail, by their id."""
+    messages = []
+    for user_id in sorted(owned):
+        user = people.users.get(user_id)
+        if user is None or not user.email:
+            continue
+        digest = build_digest(owned[user_id], reports, updates, people.subscriptions, entries)
+        if digest.sections:
+            messages.append((user_id, digest_message(user, digest)))
+    return messages
+
+
+@dataclass
+class Outcome:
+    """What became of a batch's e-mails, by the person's id."""
+
+    sent: set[int] = field(default_factory=set)
+    # Refused for good: trying again every run would not help.
+    refused: set[int] = field(default_factory=set)
+    # What stopped the batch, when something that may pass did.
+    error: Exception | None = None
+
+
+def send_batch(messages: list[tuple[int, EmailMultiAlternatives]]) -> Outcome:
+    """Send the messages over one connection to the configured mail server (in production a
+    relay MTA on the same machine, which queues and delivers them). A recipient refused for
+    good is recorded and the others go on; anything that may pass stops the batch."""
+    outcome = Outcome()
+    if not messages:
+        return outcome
+    connection = mailers.default
+    try:
+        connection.open()
+        for user_id, message in messages:
+            try:
+                connection.send_messages([message])
+            # smtplib's errors are OSErrors; Django raises ValueError for an address that no
+            # SMTP server could be given.
+            except (OSError, ValueError) as error:
+                if not is_permanent(error):
+                    raise
+                refused(user_id, message, error)
+                outcome.refused.add(user_id)
+            else:
+                outcome.sent.add(user_id)
+    except (OSError, ValueError) as error:
+        outcome.error = error
+    finally:
+        with contextlib.suppress(OSError):
+            connection.close()
+    return outcome
+
+
+def refused(user_id: int, message: EmailMultiAlternatives, error: Exception) -> None:
+    log.warning("alert e-mail to user %s refused for good: %s", user_id, describe(error))
+
+
+def describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def read_for_rendering(found: Found) -> tuple[dict[int, Report], dict[int, Update]]:
@@ -476,24 +566,6 @@ def batches(found: Found) -> Iterator[tuple[Found, Recipients]]:
         people = Recipients.of({user_id: found[user_id] for user_id in group})
         for batch in chunks(group, BATCH):
             yield {user_id: found[user_id] for user_id in batch}, people
-
-
-def post_batch(
-    outbox: bulkmail.Outbox,
-    owned: Found,
-    people: Recipients,
-    reports: dict[int, Report],
-    updates: dict[int, Update],
-    lines: "Lines",
-) -> None:
-    """Render each person's digest and hand it to the outbox."""
-    for user_id in sorted(owned):
-        user = people.users.get(user_id)
-        if user is None or not user.email:
-            continue
-        digest = build_digest(owned[user_id], reports, updates, people.subscriptions, lines)
-        if digest.sections:
-            outbox.put(user_id, emails.alert_digest_message(user, digest))
 
 
 def subscriptions_for_digests() -> Any:
@@ -552,7 +624,7 @@ def build_digest(
     reports: dict[int, Report],
     updates: dict[int, Update],
     subscriptions: dict[int, Subscription],
-    lines: "Lines",
+    entries: Entries,
 ) -> AlertDigest:
     sections: dict[int, Section] = {}
     for item, sub_id in sorted(keyed.values(), key=in_order):
@@ -573,7 +645,7 @@ def build_digest(
                 section.add(Entry("update", report, updates[item.update_id]))
         else:
             section.add(Entry(item.kind, report))
-    return AlertDigest(sections=[s for s in sections.values() if s.entries], lines=lines)
+    return AlertDigest(sections=[s for s in sections.values() if s.entries], entries=entries)
 
 
 def digests_for(found: Found) -> Iterable[AlertDigest]:
@@ -582,6 +654,6 @@ def digests_for(found: Found) -> Iterable[AlertDigest]:
     subscriptions = subscriptions_for_digests().in_bulk(
         {sub_id for keyed in found.values() for _, sub_id in keyed.values()}
     )
-    lines = Lines()
+    entries = Entries()
     for keyed in found.values():
-        yield build_digest(keyed, reports, updates, subscriptions, lines)
+        yield build_digest(keyed, reports, updates, subscriptions, entries)

@@ -5,16 +5,12 @@ language of the request that caused it. Each has a plain-text body and an HTML a
 rendered from templates/emails/<name>.txt and .html.
 """
 
-from email import message_from_bytes
-from email import policy as policies
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.translation import get_language, gettext, override
-
-from torget.lib.bulkmail import mime_bytes
 
 if TYPE_CHECKING:
     from torget.accounts.models import User
@@ -204,7 +200,6 @@ def send_questionnaire(
 
 
 if TYPE_CHECKING:
-    from torget.alerts.digest import AlertDigest
     from torget.alerts.models import Subscription
 
 
@@ -224,44 +219,3 @@ def send_alert_confirmation(
         }
         subject = gettext("Confirm your Torget alert")
         _send("alert_confirmation", subject, user.email, context)
-
-
-def alert_digest_message(user: "User", digest: "AlertDigest") -> EmailMultiAlternatives:
-    """Everything new for one person in one run of the alert job, with RFC 8058 one-click
-    unsubscribe: a POST to the List-Unsubscribe address stops the subscriptions this e-mail
-    is about, without a login."""
-    from django.utils.translation import ngettext
-
-    unsubscribe_url = digest.unsubscribe_url
-    with override(user.language or settings.LANGUAGE_CODE):
-        count = digest.item_count
-        subject = ngettext(
-            "Torget: %(count)d new item you follow",
-            "Torget: %(count)d new items you follow",
-            count,
-        ) % {"count": count}
-        text, html = digest.render(user.name, unsubscribe_url)
-    headers = {
-        "List-Unsubscribe": f"<{unsubscribe_url}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        # RFC 3834: an automatic message, so vacation responders do not answer it.
-        "Auto-Submitted": "auto-generated",
-    }
-    message = BulkMessage(subject, text, to=[user.email], headers=headers)
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-class BulkMessage(EmailMultiAlternatives):
-    """A message sent thousands of times a run (the alert digests). Over SMTP, bulkmail sends
-    its bytes as `bulkmail.mime_bytes` writes them, without the email package. Other backends
-    (the outbox folder, the console, the tests' outbox) get those same bytes parsed back, so
-    that what they show is what an SMTP server would receive."""
-
-    def message(self, *, policy: Any = None) -> Any:
-        content = mime_bytes(self)
-        if content is None:
-            return super().message(policy=policy or policies.default)
-        # A mail server stores what it received with the local line ends, as parsing expects.
-        native = content.replace(b"\r\n", b"\n")
-        return message_from_bytes(native, policy=policy or policies.default)
