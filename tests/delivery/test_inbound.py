@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import OperationalError
+from django.db import DataError, OperationalError
 from django.urls import reverse
 
 from tests.delivery.conftest import BODY_ADDRESS
@@ -347,6 +347,30 @@ def test_inbound_email_exits_75_when_the_database_fails(sent_report, address, mo
     assert not Update.objects.exists()
 
 
+def test_a_nul_in_a_reply_is_dropped_and_the_reply_kept(sent_report, address):
+    """PostgreSQL cannot store a NUL; before, the reply failed there with 75, so the MTA
+    retried it for days and then bounced it."""
+    inbound_email(reply(address, "Vi fyller\x00 holet på torsdag."))
+
+    assert Update.objects.get().text == "Vi fyller holet på torsdag."
+
+
+def test_inbound_email_exits_65_when_the_database_refuses_the_content(
+    sent_report, address, monkeypatch
+):
+    """EX_DATAERR, not EX_TEMPFAIL: the same message would be refused on every try."""
+
+    def refused(raw, **options):
+        raise DataError("value too long for type character varying(200)")
+
+    monkeypatch.setattr(inbound, "receive_reply", refused)
+
+    status, message = exit_status(reply(address, "Vi fyller holet."))
+
+    assert status == 65
+    assert "value too long" in message
+
+
 def test_inbound_email_accepts_and_drops_an_automatic_reply(sent_report, address):
     output = inbound_email(reply(address, "Eg er på ferie.", Auto_Submitted="auto-replied"))
 
@@ -408,6 +432,21 @@ def test_the_webhook_turns_a_posted_reply_into_an_update(
 
 def test_the_webhook_takes_the_message_as_a_form_field(client, webhook_on, sent_report, address):
     raw = reply(address, "Vi fyller holet.")
+
+    response = client.post(
+        reverse("delivery:inbound_email"),
+        {"message": raw.decode()},
+        headers={"authorization": f"Bearer {SECRET}"},
+    )
+
+    assert response.status_code == 200
+    assert Update.objects.get().text == "Vi fyller holet."
+
+
+def test_the_webhook_drops_a_nul_in_a_message_posted_as_a_form_field(
+    client, webhook_on, sent_report, address
+):
+    raw = reply(address, "Vi fyller\x00 holet.")
 
     response = client.post(
         reverse("delivery:inbound_email"),

@@ -140,7 +140,9 @@ def reply_text(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if not isinstance(part, EmailMessage):
         raise BadMessage("The e-mail has no text part.")
-    text = decoded_text(part)
+    # A NUL is no part of anyone's words, and PostgreSQL cannot store one: it goes, the reply
+    # stays.
+    text = decoded_text(part).replace("\x00", "")
     if part.get_content_subtype() == "html":
         text = html_to_text(text)
     trimmed = trim_reply(text)

@@ -8,12 +8,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from torget.delivery import inbound
+from torget.lib.nulbytes import nul_allowed_in_form
 
 # Replies carry photos and forwarded attachments; only the text is kept, but the whole
 # message has to be read.
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024
 
 
+@nul_allowed_in_form  # A raw e-mail, not text to store: receive_reply() drops the NULs.
 @csrf_exempt  # Machine to machine: the shared secret authenticates it, not a cookie.
 @require_POST
 def inbound_email(request: HttpRequest) -> JsonResponse:

@@ -10,13 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from torget.lib import ratelimit
+from torget.lib.nulbytes import refused_as
 from torget.open311 import render
 from torget.open311.params import ApiError, value
 from torget.places.models import Body
@@ -39,6 +38,7 @@ def api(methods: tuple[str, ...]) -> Callable[[View], View]:
     against the client's address and lets any web page read what a GET returns."""
 
     def decorate(view: View) -> View:
+        @refused_as(spec_refusal)
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(
@@ -50,7 +50,6 @@ def api(methods: tuple[str, ...]) -> Callable[[View], View]:
                     raise ApiError(405, [gettext("Use %(methods)s here.") % {"methods": allowed}])
                 if request.method == "GET":
                     limit_gets(request)
-                    reject_nul(request)
                 response = view(request, *args, fmt=fmt, **kwargs)
             except ApiError as error:
                 response = error_response(fmt, error.status, error.descriptions)
@@ -65,6 +64,11 @@ def api(methods: tuple[str, ...]) -> Callable[[View], View]:
     return decorate
 
 
+def spec_refusal(request: HttpRequest, kwargs: dict[str, Any], message: str) -> HttpResponse:
+    """A request the NUL check refused (torget.lib.nulbytes), as a spec error."""
+    return error_response(kwargs.get("fmt", "xml"), 400, [message])
+
+
 def limit_gets(request: HttpRequest) -> None:
     """A client reading the whole archive page by page stays well below the limit
     (TORGET_OPEN311_GETS_PER_MINUTE); a runaway loop does not."""
@@ -74,26 +78,15 @@ def limit_gets(request: HttpRequest) -> None:
         raise ApiError(429, [gettext("Too many requests from this address; wait a minute.")])
 
 
-def reject_nul(request: HttpRequest) -> None:
-    """A NUL character can be neither stored nor searched for in PostgreSQL. (A POST checks
-    its key first, so a client without a valid key always hears 403.)"""
-    for params in (request.GET, request.POST):
-        for key, values in params.lists():
-            if "\x00" in key or any("\x00" in item for item in values):
-                raise ApiError(400, [gettext("Parameters may not contain NUL characters.")])
-
-
 def params_of(request: HttpRequest) -> QueryDict:
     """GET parameters, and for a POST the form merged over the query string: some clients
     send api_key and jurisdiction_id in the URL of a POST."""
     if request.method != "POST":
         return request.GET
     merged = request.GET.copy()
-    try:
-        form = request.POST
-    except (MultiPartParserError, BadRequest, SuspiciousOperation):
-        # Django would answer these with an HTML page; a client expects a spec error.
-        raise ApiError(400, [gettext("The request body could not be read.")]) from None
+    # A body that cannot be parsed was refused before the view, with a spec error
+    # (torget.lib.nulbytes and spec_refusal).
+    form = request.POST
     for key in form:
         merged.setlist(key, form.getlist(key))
     return merged

@@ -8,7 +8,7 @@ from torget.lib import ratelimit
 from torget.open311 import actions, forms, render
 from torget.open311.models import ApiKey
 from torget.open311.params import ApiError, value
-from torget.open311.views.common import jurisdiction, params_of, reject_nul
+from torget.open311.views.common import jurisdiction, params_of
 from torget.reports import limits
 from torget.reports.views.submit import address_at
 
@@ -26,7 +26,6 @@ def submit(request: HttpRequest, fmt: str) -> HttpResponse:
     ):
         raise too_many()
     key = api_key(value(data, "api_key"))
-    reject_nul(request)
     if not ratelimit.hit(f"open311-post:key:{key.pk}", key.posts_per_hour, RATE_WINDOW_SECONDS):
         raise too_many()
     body = jurisdiction(data)
@@ -56,8 +55,6 @@ def submit(request: HttpRequest, fmt: str) -> HttpResponse:
 def api_key(raw: str) -> ApiKey:
     if not raw:
         raise ApiError(403, [gettext("api_key is missing.")])
-    if "\x00" in raw:
-        raise ApiError(403, [gettext("Invalid api_key received.")])
     key = ApiKey.objects.usable().filter(key=raw[:100]).first()
     if key is None:
         raise ApiError(403, [gettext("Invalid api_key received.")])

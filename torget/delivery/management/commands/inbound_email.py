@@ -4,7 +4,7 @@ from argparse import ArgumentParser
 from typing import Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError
 
 from torget.delivery import inbound
 
@@ -24,8 +24,9 @@ class Command(BaseCommand):
         "report with the body's badge, without quoted text and signature, and the reporter is "
         "told. For an MTA pipe, e.g. Postfix: `torget inbound-email --recipient ${recipient}`. "
         "Exit status 0 when accepted (automatic replies are accepted and dropped), 67 for an "
-        "unknown address and 65 for mail that has no text of its own (the MTA bounces both), "
-        "75 when the database cannot be reached (the MTA tries again later)."
+        "unknown address and 65 for mail that has no text of its own or that the database refuses "
+        "(the MTA bounces both), 75 when the database cannot be reached (the MTA tries again "
+        "later). NUL characters in the text are dropped."
     )
     stealth_options = ("stdin",)
 
@@ -48,6 +49,13 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=EX_NOUSER) from error
         except inbound.BadMessage as error:
             raise CommandError(str(error), returncode=EX_DATAERR) from error
+        except DataError as error:
+            # The database refuses this message's content, and would refuse it every time:
+            # keeping it queued would only retry it for days.
+            log.exception("Inbound e-mail refused by the database")
+            raise CommandError(
+                f"The database cannot store this e-mail: {error}", returncode=EX_DATAERR
+            ) from error
         except DatabaseError as error:
             message = f"Database error, try again later: {error}"
             raise CommandError(message, returncode=EX_TEMPFAIL) from error
