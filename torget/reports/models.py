@@ -331,8 +331,13 @@ class Update(models.Model):
         return f"{self.report_id}: {self.text[:40]}"
 
 
+# Photo files live in PHOTO_FOLDER/YYYY/MM/, by the month they were written (reports/orphan_files.py
+# sweeps the recent months).
+PHOTO_FOLDER = "photos"
+
+
 def photo_path(photo: "Photo", filename: str) -> str:
-    return f"photos/{timezone.now():%Y/%m}/{filename}"
+    return f"{PHOTO_FOLDER}/{timezone.now():%Y/%m}/{filename}"
 
 
 class Photo(models.Model):

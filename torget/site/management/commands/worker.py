@@ -60,17 +60,18 @@ def jobs(fetch_every: datetime.timedelta) -> list[Job]:
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker until stopped with Ctrl+C or SIGTERM (the task or job "
-        "under way finishes first; a second Ctrl+C stops at once). It runs the periodic jobs: "
-        "every minute it queues the deliveries that are due (new, retries, and those whose "
-        "worker died), every --fetch-interval minutes it fetches status changes from bodies' "
-        "Open311 servers, every 15 minutes it mails local alerts, every hour it asks reporters "
-        "whether old reports are fixed, once a day from 03:00 it refreshes SQLite's query "
-        "statistics, and once a day from 07:00 it mails the digest of failed and stuck "
-        "deliveries. In between it runs the tasks queued through Django's tasks API (such as "
-        "sending a report to its body) with django-tasks-db. With another task backend "
-        "(RQ, Celery) it runs the periodic jobs only. Several workers may run at once; share "
-        "the cache (TORGET_CACHE_URL=redis://...) so each job runs once per period."
+        "Run the background worker until stopped with Ctrl+C or SIGTERM (the task or job under "
+        "way finishes first; a second Ctrl+C stops at once). It runs the periodic jobs: every "
+        "minute it queues the deliveries that are due (new, retries, and those whose worker "
+        "died), every --fetch-interval minutes it fetches status changes from bodies' Open311 "
+        "servers, every 15 minutes it mails local alerts, every hour it asks reporters whether "
+        "old reports are fixed and removes photo files that no row names (left by a web "
+        "process killed during an upload) once they are an hour old, once a day from 03:00 it "
+        "refreshes SQLite's query statistics, and once a day from 07:00 it mails the digest of "
+        "failed and stuck deliveries. In between it runs the tasks queued through Django's "
+        "tasks API (such as sending a report to its body) with django-tasks-db. With another "
+        "task backend (RQ, Celery) it runs the periodic jobs only. Several workers may run at "
+        "once; share the cache (TORGET_CACHE_URL=redis://...) so each job runs once per period."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
