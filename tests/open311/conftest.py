@@ -21,7 +21,8 @@ from tests.reports.conftest import (  # noqa: F401
 )
 from torget.delivery.open311_client import safe_xml
 from torget.open311 import openapi
-from torget.open311.models import ApiKey, Question
+from torget.open311.models import ApiKey
+from torget.reports.models import Question
 
 V2 = "/open311/v2"
 

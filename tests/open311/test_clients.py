@@ -18,9 +18,9 @@ from tests.conftest import KONGSVINGER_CENTRE
 from tests.open311.conftest import jpeg
 from torget.delivery.open311_client import safe_xml
 from torget.open311 import openapi
-from torget.open311.models import ApiKey, Question, Submission
+from torget.open311.models import ApiKey, Submission
 from torget.reports import actions
-from torget.reports.models import Report
+from torget.reports.models import Question, Report
 
 # The elements that hold one item of a list: a client that parses XML must always make them
 # lists, since a list of one looks like a single element.
@@ -120,7 +120,7 @@ def test_a_fixmystreet_shaped_client_files_and_follows_a_request(
 
     assert poll() == ""
     submission = Submission.objects.get(token=token)
-    assert submission.attributes == {"POLE": "wood", "SIDES": ["N", "S"]}
+    assert submission.report.answers == {"POLE": "wood", "SIDES": ["N", "S"]}
     actions.confirm_report(report=submission.report)
     request_id = ""
     for _ in range(5):

@@ -122,12 +122,12 @@ def test_attributes_in_every_shape(client, kongsvinger_category, trusted_key, qu
     response = api_post(client, "/requests.json", data)
     assert response.status_code == 200, response.content
     submission = Submission.objects.get()
-    assert submission.attributes == {
+    assert submission.report.answers == {
         "POLE": "steel", "SIDES": ["N", "S"], "since": "2026-11-01T18:00:00+01:00",
     }  # fmt: skip
     data["attribute[SIDES]"] = data.pop("attribute[SIDES][]")
     assert api_post(client, "/requests.json", data).status_code == 200
-    assert Submission.objects.latest("id").attributes["SIDES"] == ["N", "S"]
+    assert Submission.objects.latest("id").report.answers["SIDES"] == ["N", "S"]
 
 
 def test_answers_show_in_the_extensions(client, kongsvinger_category, trusted_key, questions):

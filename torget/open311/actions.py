@@ -29,11 +29,11 @@ def file_request(*, new: NewRequest, key: ApiKey, language: str) -> Submission:
         photos=new.photos,
         address=new.address,
         language=language,
+        answers=new.attributes,
     )
     return Submission.objects.create(
         report=report,
         api_key=key,
-        attributes=new.attributes,
         media_urls=new.media_urls,
         device_id=new.device_id,
     )

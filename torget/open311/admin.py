@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from torget.open311.models import ApiKey, Question, Submission
+from torget.open311.models import ApiKey, Submission
 
 
 @admin.register(ApiKey)
@@ -13,18 +13,9 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     readonly_fields = ["created"]
 
 
-@admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin[Question]):
-    list_display = ["code", "label", "category", "datatype", "required", "order"]
-    list_filter = ["datatype", "required"]
-    search_fields = ["code", "label", "category__name_nb"]
-    list_select_related = ["category", "category__body"]
-    raw_id_fields = ["category"]
-
-
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin[Submission]):
     list_display = ["report", "api_key", "created"]
     list_select_related = ["report", "api_key"]
     raw_id_fields = ["report"]
-    readonly_fields = ["report", "api_key", "token", "attributes", "media_urls", "device_id"]
+    readonly_fields = ["report", "api_key", "token", "media_urls", "device_id"]

@@ -21,12 +21,12 @@ from django.utils.translation import gettext
 
 from torget.lib import images
 from torget.open311 import records
-from torget.open311.models import ApiKey, Datatype, Question
+from torget.open311.models import ApiKey
 from torget.open311.params import ApiError, local_iso, parse_datetime, parse_number, value
 from torget.places.geocoders import GeocoderUnavailable, get_geocoder
 from torget.places.models import Body
 from torget.reports.forms import MAX_PHOTOS, TITLE_MAX_LENGTH, validate_phone
-from torget.reports.models import Category
+from torget.reports.models import Category, Datatype, Question
 
 logger = logging.getLogger(__name__)
 

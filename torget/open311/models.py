@@ -1,8 +1,10 @@
-"""What the Open311 server keeps of its own: the clients' API keys, the extra questions a
-category asks (Open311 attributes), and how each report filed through the API arrived.
+"""What the Open311 server keeps of its own: the clients' API keys, and how each report filed
+through the API arrived.
 
 Reports themselves are ordinary `reports.Report` rows: a request filed here goes through the
-same flow as one made on the web.
+same flow as one made on the web. A category's extra questions (Open311 attributes) and the
+answers to them belong to reports too (`reports.Question`, `Report.answers`), since the web
+form asks them as well.
 """
 
 import secrets
@@ -62,68 +64,13 @@ class ApiKey(models.Model):
         return self.name
 
 
-class Datatype(models.TextChoices):
-    STRING = "string", _("Single line of text")
-    NUMBER = "number", _("Number")
-    DATETIME = "datetime", _("Date and time")
-    TEXT = "text", _("Several lines of text")
-    SINGLEVALUELIST = "singlevaluelist", _("One choice from a list")
-    MULTIVALUELIST = "multivaluelist", _("Several choices from a list")
-
-
-LIST_DATATYPES = frozenset({Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST})
-
-
-class Question(models.Model):
-    """An extra question a category asks, published as an attribute of its Open311 service
-    definition. For the list datatypes, `values` is a list of {"key": ..., "name": ...}."""
-
-    category = models.ForeignKey(
-        "reports.Category",
-        on_delete=models.CASCADE,
-        related_name="questions",
-        verbose_name=_("category"),
-    )
-    code = models.CharField(
-        _("code"), max_length=100, help_text=_("What clients send as attribute[code].")
-    )
-    label = models.CharField(_("question"), max_length=300)
-    hint = models.CharField(_("hint"), max_length=300, blank=True)
-    datatype = models.CharField(
-        _("kind of answer"), max_length=20, choices=Datatype.choices, default=Datatype.STRING
-    )
-    required = models.BooleanField(_("required"), default=False)
-    order = models.PositiveSmallIntegerField(_("order"), default=1)
-    values = models.JSONField(
-        _("choices"),
-        default=list,
-        blank=True,
-        help_text=_('For lists: [{"key": "1", "name": "Shallow"}, ...].'),
-    )
-    updated = models.DateTimeField(_("last changed"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("extra question")
-        verbose_name_plural = _("extra questions")
-        ordering = ["category", "order", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["category", "code"], name="question_code_per_category")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.label}"
-
-    def value_keys(self) -> list[str]:
-        return [str(value.get("key", "")) for value in self.values if isinstance(value, dict)]
-
-
 def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
 class Submission(models.Model):
     """How a report arrived through the API: the client, the token it was given while the
-    report waits for confirmation, and the answers to the category's questions."""
+    report waits for confirmation, and what else it sent."""
 
     report = models.OneToOneField(
         "reports.Report", on_delete=models.CASCADE, related_name="open311_submission"
@@ -132,7 +79,6 @@ class Submission(models.Model):
         ApiKey, null=True, on_delete=models.SET_NULL, related_name="submissions"
     )
     token = models.CharField(max_length=40, unique=True, default=new_token)
-    attributes = models.JSONField(default=dict, blank=True)
     media_urls = models.JSONField(default=list, blank=True)
     device_id = models.CharField(max_length=200, blank=True)
     created = models.DateTimeField(default=timezone.now)

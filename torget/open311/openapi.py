@@ -10,9 +10,9 @@ from typing import Any
 
 from django.conf import settings
 
-from torget.open311.models import Datatype
 from torget.open311.params import MAX_PAGE_SIZE, MAX_RADIUS_M
 from torget.open311.records import REQUEST_FIELDS
+from torget.reports.models import Datatype
 
 PREFIX = "/open311/v2"
 JSON = "application/json"

@@ -18,7 +18,6 @@ from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from torget.open311.models import Question, Submission
 from torget.open311.params import Circle, RequestFilters, Window, local_iso
 from torget.places.models import Body
 from torget.reports.models import (
@@ -27,6 +26,7 @@ from torget.reports.models import (
     OPEN_STATES,
     Category,
     Photo,
+    Question,
     Report,
     ReportQuerySet,
     Update,
@@ -124,19 +124,15 @@ def services(body: Body | None) -> list[dict[str, Any]]:
 
 
 def attribute_record(question: Question) -> dict[str, Any]:
-    values = [
-        {"key": str(v.get("key", "")), "name": str(v.get("name", v.get("key", "")))}
-        for v in question.values
-        if isinstance(v, dict)
-    ]
+    values = [{"key": key, "name": name} for key, name in question.choices()]
     return {
         "variable": True,
         "code": question.code,
         "datatype": question.datatype,
         "required": question.required,
-        "datatype_description": question.hint or None,
+        "datatype_description": question.hint_text or None,
         "order": question.order,
-        "description": question.label,
+        "description": question.text,
         "values": values,
     }
 
@@ -320,9 +316,7 @@ def add_extensions(
             "report_id", "created", Substr("text", 1, DESCRIPTION_MAX), "new_state", "body__name"
         )
     )
-    answers = dict(
-        Submission.objects.filter(report_id__in=ids).values_list("report_id", "attributes")
-    )
+    answers = dict(Report.objects.filter(pk__in=ids).values_list("pk", "answers"))
     for record, row in zip(records, rows, strict=True):
         record["extended_attributes"] = {
             "title": row["title"],

@@ -70,6 +70,7 @@ def submit_report(
     photos: "list[ProcessedImage]",
     address: str = "",
     language: str = "nb",
+    answers: dict[str, str | list[str]] | None = None,
 ) -> Report:
     """A new report. A logged-in reporter's is public at once; anyone else's waits for the
     e-mailed confirmation link, and is neither public nor sent until then."""
@@ -85,6 +86,7 @@ def submit_report(
         detail=detail,
         reporter=user,
         show_name=show_name,
+        answers=answers or {},
         state=State.OPEN if confirmed else State.UNCONFIRMED,
         created=now,
         confirmed=now if confirmed else None,

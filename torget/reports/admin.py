@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from torget.reports.models import Category, Report, Update
+from torget.reports.models import Category, Question, Report, Update
 
 
 @admin.register(Category)
@@ -10,6 +10,15 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
     search_fields = ["name_nb", "name_nn", "name_en", "body__name"]
     list_select_related = ["body"]
     autocomplete_fields = ["body"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin[Question]):
+    list_display = ["code", "label", "category", "datatype", "required", "order"]
+    list_filter = ["datatype", "required"]
+    search_fields = ["code", "label", "category__name_nb"]
+    list_select_related = ["category", "category__body"]
+    raw_id_fields = ["category"]
 
 
 class UpdateInline(admin.TabularInline[Update, Report]):

@@ -123,6 +123,107 @@ class Category(models.Model):
         return str(getattr(self, f"{field}_{language}") or getattr(self, f"{field}_nb"))
 
 
+def current_language() -> str:
+    """nb, nn or en: the language of the request, or bokmål for any other."""
+    language = (get_language() or "nb")[:2]
+    return language if language in ("nb", "nn", "en") else "nb"
+
+
+class Datatype(models.TextChoices):
+    STRING = "string", _("Single line of text")
+    NUMBER = "number", _("Number")
+    DATETIME = "datetime", _("Date and time")
+    TEXT = "text", _("Several lines of text")
+    SINGLEVALUELIST = "singlevaluelist", _("One choice from a list")
+    MULTIVALUELIST = "multivaluelist", _("Several choices from a list")
+
+
+LIST_DATATYPES = frozenset({Datatype.SINGLEVALUELIST, Datatype.MULTIVALUELIST})
+
+
+class Question(models.Model):
+    """An extra question a category asks (how deep is the pothole?), on the web form and as
+    an attribute of its Open311 service definition. The answers are kept with the report
+    under the question's `code`, and sent to the body with it.
+
+    For the list datatypes, `values` is a list of {"key": ..., "name": ...}, each optionally
+    with "name_nn" and "name_en"; the key is what is stored and sent."""
+
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        related_name="questions",
+        verbose_name=_("category"),
+    )
+    code = models.CharField(
+        _("code"),
+        max_length=100,
+        help_text=_("What is stored with the report and sent to the body as attribute[code]."),
+    )
+    label = models.CharField(_("question (bokmål)"), max_length=300)
+    label_nn = models.CharField(_("question (nynorsk)"), max_length=300, blank=True)
+    label_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    hint = models.CharField(_("hint (bokmål)"), max_length=300, blank=True)
+    hint_nn = models.CharField(_("hint (nynorsk)"), max_length=300, blank=True)
+    hint_en = models.CharField(_("hint (English)"), max_length=300, blank=True)
+    datatype = models.CharField(
+        _("kind of answer"), max_length=20, choices=Datatype.choices, default=Datatype.STRING
+    )
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    values = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_('For lists: [{"key": "1", "name": "Grunt", "name_en": "Shallow"}, ...].'),
+    )
+    updated = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("extra question")
+        verbose_name_plural = _("extra questions")
+        ordering = ["category", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "code"], name="question_code_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.label}"
+
+    @property
+    def text(self) -> str:
+        """The question in the current language, bokmål where it has no translation."""
+        return self._translated("label")
+
+    @property
+    def hint_text(self) -> str:
+        return self._translated("hint")
+
+    def _translated(self, field: str) -> str:
+        language = current_language()
+        suffix = "" if language == "nb" else f"_{language}"
+        return str(getattr(self, f"{field}{suffix}") or getattr(self, field))
+
+    def value_keys(self) -> list[str]:
+        return [str(value.get("key", "")) for value in self.values if isinstance(value, dict)]
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(key, name in the current language) for each value of a list."""
+        language = current_language()
+        suffix = "" if language == "nb" else f"_{language}"
+        return [
+            (str(v.get("key", "")), str(v.get(f"name{suffix}") or v.get("name") or v.get("key")))
+            for v in self.values
+            if isinstance(v, dict)
+        ]
+
+    def shown(self, answer: object) -> str:
+        """An answer as a person reads it: list keys by their names, several joined."""
+        names = dict(self.choices())
+        given = answer if isinstance(answer, list) else [answer]
+        return ", ".join(names.get(str(value), str(value)) for value in given)
+
+
 class ReportQuerySet(models.QuerySet["Report"]):
     def public(self) -> "ReportQuerySet":
         return self.exclude(state=State.UNCONFIRMED).filter(hidden=False)
@@ -186,6 +287,9 @@ class Report(models.Model):
     answered = models.DateTimeField(_("first answered"), null=True, blank=True)
     takedown_requested = models.DateTimeField(_("take-down requested"), null=True, blank=True)
     takedown_reason = models.TextField(_("reason for take-down"), blank=True)
+    # The answers to the category's extra questions, by question code: a string, or a list
+    # of keys for a question with several choices.
+    answers = models.JSONField(_("answers to extra questions"), default=dict, blank=True)
     updated = models.DateTimeField(_("last changed"), auto_now=True)
 
     objects: ClassVar[ReportQuerySet] = ReportQuerySet.as_manager()  # type: ignore[assignment]
@@ -219,6 +323,23 @@ class Report(models.Model):
     @property
     def group(self) -> str:
         return state_group(self.state)
+
+    def answered_questions(self) -> list[tuple[str, str]]:
+        """(question, answer) in the current language, in the category's order. An answer to
+        a question since removed (or of the category before a change) shows under its code."""
+        if not self.answers:
+            return []
+        questions = list(
+            Question.objects.filter(category_id=self.category_id, code__in=self.answers)
+        )
+        asked = [(q.text, q.shown(self.answers[q.code])) for q in questions]
+        known = {q.code for q in questions}
+        others = [
+            (code, ", ".join(map(str, answer)) if isinstance(answer, list) else str(answer))
+            for code, answer in self.answers.items()
+            if code not in known
+        ]
+        return asked + others
 
     def public_name(self) -> str:
         return self.reporter.name if self.show_name and self.reporter.name else ""

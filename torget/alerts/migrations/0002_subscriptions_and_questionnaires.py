@@ -13,123 +13,194 @@ def confirm_existing(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0001_initial'),
-        ('places', '0001_initial'),
-        ('reports', '0004_index_confirmed_and_fixed'),
+        ("alerts", "0001_initial"),
+        ("places", "0001_initial"),
+        ("reports", "0004_index_confirmed_and_fixed"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Questionnaire',
+            name="Questionnaire",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent')),
-                ('state_when_sent', models.CharField(max_length=20, verbose_name='state when sent')),
-                ('answered', models.DateTimeField(blank=True, null=True, verbose_name='answered')),
-                ('answer', models.CharField(blank=True, choices=[('fixed', 'Yes, it has been fixed'), ('not_fixed', 'No, it has not been fixed'), ('dont_know', "I don't know")], max_length=20, verbose_name='answer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sent",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent"),
+                ),
+                (
+                    "state_when_sent",
+                    models.CharField(max_length=20, verbose_name="state when sent"),
+                ),
+                ("answered", models.DateTimeField(blank=True, null=True, verbose_name="answered")),
+                (
+                    "answer",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("fixed", "Yes, it has been fixed"),
+                            ("not_fixed", "No, it has not been fixed"),
+                            ("dont_know", "I don't know"),
+                        ],
+                        max_length=20,
+                        verbose_name="answer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'questionnaire',
-                'verbose_name_plural': 'questionnaires',
+                "verbose_name": "questionnaire",
+                "verbose_name_plural": "questionnaires",
             },
         ),
         migrations.CreateModel(
-            name='SentAlert',
+            name="SentAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(max_length=40)),
-                ('sent', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item", models.CharField(max_length=40)),
+                ("sent", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='area',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='places.area', verbose_name='area'),
+            model_name="subscription",
+            name="area",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="subscriptions",
+                to="places.area",
+                verbose_name="area",
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='body',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='places.body', verbose_name='body'),
+            model_name="subscription",
+            name="body",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="subscriptions",
+                to="places.body",
+                verbose_name="body",
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='categories',
-            field=models.ManyToManyField(blank=True, related_name='+', to='reports.category', verbose_name='categories'),
+            model_name="subscription",
+            name="categories",
+            field=models.ManyToManyField(
+                blank=True, related_name="+", to="reports.category", verbose_name="categories"
+            ),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='confirmed',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='confirmed'),
+            model_name="subscription",
+            name="confirmed",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="confirmed"),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='include_fixed',
-            field=models.BooleanField(default=False, verbose_name='reports marked fixed'),
+            model_name="subscription",
+            name="include_fixed",
+            field=models.BooleanField(default=False, verbose_name="reports marked fixed"),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='include_new',
-            field=models.BooleanField(default=True, verbose_name='new reports'),
+            model_name="subscription",
+            name="include_new",
+            field=models.BooleanField(default=True, verbose_name="new reports"),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='lat',
-            field=models.FloatField(blank=True, null=True, verbose_name='latitude'),
+            model_name="subscription",
+            name="lat",
+            field=models.FloatField(blank=True, null=True, verbose_name="latitude"),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='lon',
-            field=models.FloatField(blank=True, null=True, verbose_name='longitude'),
+            model_name="subscription",
+            name="lon",
+            field=models.FloatField(blank=True, null=True, verbose_name="longitude"),
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='radius',
-            field=models.PositiveIntegerField(blank=True, null=True, verbose_name='radius in metres'),
+            model_name="subscription",
+            name="radius",
+            field=models.PositiveIntegerField(
+                blank=True, null=True, verbose_name="radius in metres"
+            ),
         ),
         migrations.AlterField(
-            model_name='subscription',
-            name='created',
-            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name='created'),
+            model_name="subscription",
+            name="created",
+            field=models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
         ),
         migrations.AlterField(
-            model_name='subscription',
-            name='kind',
-            field=models.CharField(choices=[('report', 'Updates on a report'), ('radius', 'New reports near a place'), ('area', 'New reports in an area'), ('body', 'New reports sent to a body')], max_length=20, verbose_name='kind'),
+            model_name="subscription",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("report", "Updates on a report"),
+                    ("radius", "New reports near a place"),
+                    ("area", "New reports in an area"),
+                    ("body", "New reports sent to a body"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
         migrations.AddIndex(
-            model_name='subscription',
-            index=models.Index(fields=['kind', 'active'], name='subscription_kind_active'),
+            model_name="subscription",
+            index=models.Index(fields=["kind", "active"], name="subscription_kind_active"),
         ),
         migrations.AddField(
-            model_name='questionnaire',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questionnaires', to='reports.report'),
+            model_name="questionnaire",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="questionnaires",
+                to="reports.report",
+            ),
         ),
         migrations.AddField(
-            model_name='questionnaire',
-            name='update',
-            field=models.ForeignKey(blank=True, help_text='The update written with the answer, if any.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='reports.update'),
+            model_name="questionnaire",
+            name="update",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The update written with the answer, if any.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="reports.update",
+            ),
         ),
         migrations.AddField(
-            model_name='sentalert',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='reports.report'),
+            model_name="sentalert",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="reports.report"
+            ),
         ),
         migrations.AddField(
-            model_name='sentalert',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="sentalert",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='questionnaire',
-            index=models.Index(fields=['report', '-sent'], name='questionnaire_report_sent'),
+            model_name="questionnaire",
+            index=models.Index(fields=["report", "-sent"], name="questionnaire_report_sent"),
         ),
         migrations.AddConstraint(
-            model_name='sentalert',
-            constraint=models.UniqueConstraint(fields=('user', 'item'), name='sent_alert_once'),
+            model_name="sentalert",
+            constraint=models.UniqueConstraint(fields=("user", "item"), name="sent_alert_once"),
         ),
         migrations.RunPython(confirm_existing, migrations.RunPython.noop),
     ]

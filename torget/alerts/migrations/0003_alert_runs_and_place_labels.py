@@ -6,35 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('alerts', '0002_subscriptions_and_questionnaires'),
-        ('reports', '0005_index_created'),
+        ("alerts", "0002_subscriptions_and_questionnaires"),
+        ("reports", "0005_index_created"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AlertRun',
+            name="AlertRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started', models.DateTimeField(default=django.utils.timezone.now)),
-                ('until', models.DateTimeField()),
-                ('finished', models.DateTimeField(blank=True, null=True)),
-                ('emails', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started", models.DateTimeField(default=django.utils.timezone.now)),
+                ("until", models.DateTimeField()),
+                ("finished", models.DateTimeField(blank=True, null=True)),
+                ("emails", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.AddField(
-            model_name='subscription',
-            name='label',
-            field=models.CharField(blank=True, max_length=200, verbose_name='place'),
+            model_name="subscription",
+            name="label",
+            field=models.CharField(blank=True, max_length=200, verbose_name="place"),
         ),
         migrations.AddIndex(
-            model_name='sentalert',
-            index=models.Index(fields=['sent'], name='sent_alert_sent'),
+            model_name="sentalert",
+            index=models.Index(fields=["sent"], name="sent_alert_sent"),
         ),
         migrations.AddIndex(
-            model_name='alertrun',
-            index=models.Index(fields=['-until'], name='alert_run_until'),
+            model_name="alertrun",
+            index=models.Index(fields=["-until"], name="alert_run_until"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0001_initial'),
+        ("delivery", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='queued_until',
+            model_name="delivery",
+            name="queued_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -8,11 +8,10 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext
 
 from torget.open311 import records, render
-from torget.open311.models import Question
 from torget.open311.params import ApiError, local_iso
 from torget.open311.views.common import api, jurisdiction
 from torget.places.models import Body
-from torget.reports.models import Category
+from torget.reports.models import Category, Question
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The service list changes when an administrator edits a category; clients re-read it on

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0001_initial'),
+        ("reports", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='report',
-            name='cell',
+            model_name="report",
+            name="cell",
         ),
     ]

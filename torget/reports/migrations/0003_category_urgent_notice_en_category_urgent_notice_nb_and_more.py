@@ -5,50 +5,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0002_remove_report_cell'),
+        ("reports", "0002_remove_report_cell"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='category',
-            name='urgent_notice_en',
-            field=models.TextField(blank=True, verbose_name='urgent notice (English)'),
+            model_name="category",
+            name="urgent_notice_en",
+            field=models.TextField(blank=True, verbose_name="urgent notice (English)"),
         ),
         migrations.AddField(
-            model_name='category',
-            name='urgent_notice_nb',
-            field=models.TextField(blank=True, help_text='Shown before the form, e.g. «Er det farlig? Ring 110.»', verbose_name='urgent notice (bokmål)'),
+            model_name="category",
+            name="urgent_notice_nb",
+            field=models.TextField(
+                blank=True,
+                help_text="Shown before the form, e.g. «Er det farlig? Ring 110.»",
+                verbose_name="urgent notice (bokmål)",
+            ),
         ),
         migrations.AddField(
-            model_name='category',
-            name='urgent_notice_nn',
-            field=models.TextField(blank=True, verbose_name='urgent notice (nynorsk)'),
+            model_name="category",
+            name="urgent_notice_nn",
+            field=models.TextField(blank=True, verbose_name="urgent notice (nynorsk)"),
         ),
         migrations.AddField(
-            model_name='photo',
-            name='medium',
-            field=models.ImageField(blank=True, upload_to=torget.reports.models.photo_path, verbose_name='medium size'),
+            model_name="photo",
+            name="medium",
+            field=models.ImageField(
+                blank=True, upload_to=torget.reports.models.photo_path, verbose_name="medium size"
+            ),
         ),
         migrations.AddField(
-            model_name='photo',
-            name='thumbnail',
-            field=models.ImageField(blank=True, upload_to=torget.reports.models.photo_path, verbose_name='thumbnail'),
+            model_name="photo",
+            name="thumbnail",
+            field=models.ImageField(
+                blank=True, upload_to=torget.reports.models.photo_path, verbose_name="thumbnail"
+            ),
         ),
         migrations.AddField(
-            model_name='report',
-            name='answered',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='first answered'),
+            model_name="report",
+            name="answered",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first answered"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='takedown_reason',
-            field=models.TextField(blank=True, verbose_name='reason for take-down'),
+            model_name="report",
+            name="takedown_reason",
+            field=models.TextField(blank=True, verbose_name="reason for take-down"),
         ),
         migrations.AddField(
-            model_name='report',
-            name='takedown_requested',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='take-down requested'),
+            model_name="report",
+            name="takedown_requested",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="take-down requested"),
         ),
     ]
