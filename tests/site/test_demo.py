@@ -101,6 +101,25 @@ def test_each_body_has_categories_named_in_three_languages(demo_output):
         assert all([category.group_nb, category.group_nn, category.group_en])
 
 
+def test_potholes_ask_their_depth_and_open311_describes_the_questions(demo_output, client):
+    """So that the web form, the body's e-mail and services/{code}.json have questions to
+    show: every pothole category asks how deep it is (required) and where in the road."""
+    potholes = Category.objects.filter(slug__in=["hull-i-vegen", "hull-i-fylkesvegen"])
+    assert potholes.count() == Body.objects.count()
+    for category in potholes:
+        assert list(category.questions.values_list("code", "required")) == [
+            ("depth", True),
+            ("place_in_road", False),
+        ]
+    kongsvinger = potholes.get(body__slug="kongsvinger")
+    client.cookies.load({"django_language": "en"})
+    definition = client.get(f"/open311/v2/services/{kongsvinger.pk}.json").json()
+    depth = definition["attributes"][0]
+    assert depth["code"] == "depth" and depth["required"] is True
+    assert depth["description"] == "How deep is the pothole?"
+    assert [v["key"] for v in depth["values"]] == ["shallow", "medium", "deep"]
+
+
 def test_every_printed_account_can_log_in_with_its_printed_password(demo_output):
     accounts = printed_accounts(demo_output)
     assert {"admin@torget.example", "saksbehandler@kongsvinger.example"} <= accounts.keys()

@@ -91,6 +91,8 @@ def report_to_body_message(delivery: "Delivery", *, reply_to: str) -> EmailMulti
             "map_url": _map_url(report.lat, report.lon),
             "photo_urls": [_absolute(photo.image.url) for photo in report.photos.all()],
             "report_url": _absolute(report.get_absolute_url()),
+            # The category's extra questions, in the body's language.
+            "answers": report.answered_questions(),
         }
         subject = gettext("New report %(id)s: %(title)s") % {
             "id": report.pk,

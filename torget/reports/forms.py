@@ -1,5 +1,6 @@
 """The new-report form: where, what kind, what, photos, and who is reporting."""
 
+import datetime
 import re
 import unicodedata
 from typing import Any
@@ -8,15 +9,21 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from torget.lib import images
-from torget.reports.models import Category
+from torget.reports.models import Category, Datatype, Question
 
 MAX_PHOTOS = 5
 TITLE_MAX_LENGTH = 120
 DETAIL_MAX_LENGTH = 5000
 NAME_MAX_LENGTH = 100
+# As the Open311 server takes them: a short answer is a line, a long one a few paragraphs.
+SHORT_ANSWER_MAX_LENGTH = 1000
+LONG_ANSWER_MAX_LENGTH = 4000
+# Up to this many choices show as radio buttons, all visible at once; more as a drop-down.
+MAX_RADIO_CHOICES = 6
 # Newlines and tabs are how people write details; every other control character is either a
 # mistake or an attempt to confuse whoever reads the report later.
 MULTILINE_ALLOWED = {"\n", "\r", "\t"}
@@ -99,6 +106,57 @@ class HoneypotInput(forms.TextInput):
         return None
 
 
+def question_field(question: Question) -> forms.Field:
+    """The form field that asks `question`, labelled in the visitor's language."""
+    common: dict[str, Any] = {
+        "label": question.text,
+        "help_text": question.hint_text,
+        "required": question.required,
+    }
+    match question.datatype:
+        case Datatype.SINGLEVALUELIST:
+            choices = question.choices()
+            if len(choices) <= MAX_RADIO_CHOICES:
+                return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+            return forms.ChoiceField(choices=[("", "–"), *choices], **common)
+        case Datatype.MULTIVALUELIST:
+            return forms.MultipleChoiceField(
+                choices=question.choices(), widget=forms.CheckboxSelectMultiple, **common
+            )
+        case Datatype.NUMBER:
+            return forms.DecimalField(**common)
+        case Datatype.DATETIME:
+            return forms.DateTimeField(
+                widget=forms.DateTimeInput(
+                    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+                ),
+                input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+                **common,
+            )
+        case Datatype.TEXT:
+            return forms.CharField(
+                max_length=LONG_ANSWER_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                validators=[reject_control_characters_multiline],
+                **common,
+            )
+    return forms.CharField(
+        max_length=SHORT_ANSWER_MAX_LENGTH, validators=[reject_control_characters], **common
+    )
+
+
+def stored_answer(value: object) -> str | list[str] | None:
+    """An answer as Report.answers keeps it (the shape the Open311 server stores too): text,
+    a list of keys, a number as written, a time with the site's offset; None when empty."""
+    if value in (None, "", []):
+        return None
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    return str(value)
+
+
 class ReportForm(forms.Form):
     lat = forms.FloatField(
         widget=forms.HiddenInput, min_value=-90, max_value=90, error_messages=POSITION_ERRORS
@@ -165,6 +223,32 @@ class ReportForm(forms.Form):
             # The account already says who is reporting.
             for field in ("name", "email", "phone"):
                 del self.fields[field]
+        self.questions = self.category_questions()
+        for question in self.questions:
+            self.fields[f"question_{question.pk}"] = question_field(question)
+
+    def category_questions(self) -> list[Question]:
+        """The extra questions of the category the form is for. A category that is not
+        offered at the place is refused in clean(), whatever its questions."""
+        raw = self.data.get("category") if self.is_bound else self.initial.get("category")
+        try:
+            category_id = int(str(raw).strip())
+        except ValueError:
+            return []
+        if not 0 < category_id < 2**63:  # beyond what any database's id column holds
+            return []
+        return list(Question.objects.filter(category_id=category_id).order_by("order", "id"))
+
+    def question_fields(self) -> list[forms.BoundField]:
+        return [self[f"question_{question.pk}"] for question in self.questions]
+
+    def answers(self) -> dict[str, str | list[str]]:
+        """The answers given, by question code, for Report.answers."""
+        given = {
+            question.code: stored_answer(self.cleaned_data.get(f"question_{question.pk}"))
+            for question in self.questions
+        }
+        return {code: answer for code, answer in given.items() if answer is not None}
 
     def clean_website(self) -> str:
         if self.cleaned_data["website"]:

@@ -42,6 +42,7 @@ from torget.reports.models import (
     OPEN_STATES,
     PUBLIC_STATES,
     Category,
+    Question,
     Report,
     State,
     Support,
@@ -296,6 +297,60 @@ FYLKE_CATEGORIES = (
 )
 # fmt: on
 CATEGORY_SPECS = {spec.slug: spec for spec in KOMMUNE_CATEGORIES + FYLKE_CATEGORIES}
+# A pothole's depth and where in the road it is: what a road crew asks first, and what the
+# web form, the e-mail and Open311's services/{code}.json show of a category's questions.
+DEPTHS = [
+    {
+        "key": "shallow",
+        "name": "Grunt (under 5 cm)",
+        "name_nn": "Grunt (under 5 cm)",
+        "name_en": "Shallow (under 5 cm)",
+    },
+    {
+        "key": "medium",
+        "name": "Middels (5–10 cm)",
+        "name_nn": "Middels (5–10 cm)",
+        "name_en": "Medium (5–10 cm)",
+    },
+    {
+        "key": "deep",
+        "name": "Dypt (over 10 cm)",
+        "name_nn": "Djupt (over 10 cm)",
+        "name_en": "Deep (over 10 cm)",
+    },
+]
+PLACES_IN_ROAD = [
+    {"key": "lane", "name": "I kjørebanen", "name_nn": "I køyrebana", "name_en": "In the lane"},
+    {"key": "edge", "name": "I vegkanten", "name_nn": "I vegkanten", "name_en": "At the edge"},
+    {
+        "key": "footway",
+        "name": "På fortau eller gang- og sykkelveg",
+        "name_nn": "På fortau eller gang- og sykkelveg",
+        "name_en": "On a footway or cycle path",
+    },
+]
+POTHOLE_QUESTIONS = (
+    {
+        "code": "depth",
+        "label": "Hvor dypt er hullet?",
+        "label_nn": "Kor djupt er holet?",
+        "label_en": "How deep is the pothole?",
+        "datatype": "singlevaluelist",
+        "required": True,
+        "order": 1,
+        "values": DEPTHS,
+    },
+    {
+        "code": "place_in_road",
+        "label": "Hvor i vegen er det?",
+        "label_nn": "Kvar i vegen er det?",
+        "label_en": "Where in the road is it?",
+        "datatype": "singlevaluelist",
+        "order": 2,
+        "values": PLACES_IN_ROAD,
+    },
+)
+QUESTIONS = {"hull-i-vegen": POTHOLE_QUESTIONS, "hull-i-fylkesvegen": POTHOLE_QUESTIONS}
 
 
 def create_categories(body: Body, specs: Sequence[CategorySpec]) -> list[Category]:
@@ -317,6 +372,11 @@ def create_categories(body: Body, specs: Sequence[CategorySpec]) -> list[Categor
                 "urgent_notice_en": spec.urgent[2],
             },
         )
+        for question in QUESTIONS.get(spec.slug, ()):
+            fields = {key: value for key, value in question.items() if key != "code"}
+            Question.objects.update_or_create(
+                category=category, code=question["code"], defaults=fields
+            )
         categories.append(category)
     return categories
 

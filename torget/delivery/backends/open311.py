@@ -22,10 +22,11 @@ from torget.delivery.open311_client import (
     FormValue,
     Open311Client,
     Open311Error,
+    attribute_fields,
     text,
     w3c,
 )
-from torget.reports.models import Photo, Report, Update, state_group
+from torget.reports.models import Photo, Question, Report, Update, state_group
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,18 @@ def request_fields(report: Report, contact: Contact) -> dict[str, FormValue]:
         "last_name": last_name,
         "phone": reporter.phone,
         "media_url": photo_url(report.photos.filter(update=None).first()),
+        **attribute_fields(category_answers(report)),
     }
+
+
+def category_answers(report: Report) -> dict[str, str | list[str]]:
+    """The answers to the report's category's extra questions, whose codes are the
+    attributes of the body's service. Answers to another category's questions (the report
+    was moved since) mean nothing to this service, and are left out."""
+    codes = set(
+        Question.objects.filter(category_id=report.category_id).values_list("code", flat=True)
+    )
+    return {code: answer for code, answer in report.answers.items() if code in codes}
 
 
 def update_fields(delivery: Delivery, update: Update) -> dict[str, FormValue]:

@@ -354,6 +354,7 @@ def page(
         "viewer": viewer,
         "bodies": list(report.bodies.all()),
         "photos": list(report.photos.filter(update=None)),
+        "answers": report.answered_questions(),
         "timeline": timeline(request, report),
         "support_count": report.supports.count(),
         "supported": viewer.user is not None

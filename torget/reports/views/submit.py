@@ -125,6 +125,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         photos=form.cleaned_data["photos"],
         address=address_at(form.cleaned_data["lat"], form.cleaned_data["lon"]),
         language=get_language(),
+        answers=form.answers(),
     )
     if user is not None:
         return redirect(report)
