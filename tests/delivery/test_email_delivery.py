@@ -13,7 +13,7 @@ from torget.delivery.inbound import read_reply_address
 from torget.delivery.models import Delivery, DeliveryState
 from torget.lib.images import ProcessedImage
 from torget.reports import actions
-from torget.reports.models import Report
+from torget.reports.models import Question, Report
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +43,27 @@ def test_a_confirmed_report_is_emailed_to_the_body_once(mailers, report_pothole)
     assert message["Message-ID"] == delivery.message_id
     assert delivery.message_id.endswith(f"@{settings.REPLY_EMAIL_DOMAIN}>")
     assert message["Auto-Submitted"] is None
+
+
+def test_the_email_lists_the_answers_to_the_categorys_questions_in_the_contacts_language(
+    mailers, report_pothole, pothole_category
+):
+    Question.objects.create(
+        category=pothole_category, code="depth", label="Hvor dypt?", label_nn="Kor djupt?",
+        datatype="singlevaluelist", order=1,
+        values=[{"key": "deep", "name": "Dypt", "name_nn": "Djupt"}],
+    )  # fmt: skip
+    Question.objects.create(
+        category=pothole_category, code="lane", label="Hvilket felt?", order=2,
+    )  # fmt: skip
+
+    report_pothole(answers={"depth": "deep", "lane": "Nordgående"})
+
+    text = text_of(mailers.messages[0])
+    assert "Kor djupt? Djupt\nHvilket felt? Nordgående\n" in text
+    assert '<th scope="row" align="left">Kor djupt?</th><td>Djupt</td>' in html_of(
+        mailers.messages[0]
+    )
 
 
 def test_the_reply_to_address_belongs_to_the_report_and_the_body(

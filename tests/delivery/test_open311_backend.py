@@ -10,7 +10,7 @@ from torget.delivery.backends.base import DeliveryError
 from torget.delivery.backends.open311 import Open311Backend, description, split_name
 from torget.delivery.models import DeliveryState
 from torget.reports import actions as report_actions
-from torget.reports.models import Photo, Update
+from torget.reports.models import Photo, Question, Update
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,35 @@ def test_a_report_is_posted_with_its_place_words_and_reporter(
     assert form["api_key"] == [open311_server.api_key]
     assert form["jurisdiction_id"] == ["kongsvinger.kommune.no"]
     assert "media_url" not in form
+
+
+def test_the_answers_to_the_categorys_questions_are_posted_as_attributes(
+    open311_server, make_report, streetlights
+):
+    """In the spec's form: attribute[CODE]=v, and attribute[CODE][]=v1&... for several."""
+    Question.objects.create(
+        category=streetlights, code="POLE", label="Stolpe?", datatype="singlevaluelist",
+        values=[{"key": "wood", "name": "Tre"}],
+    )  # fmt: skip
+    Question.objects.create(
+        category=streetlights, code="SIDES", label="Sider?", datatype="multivaluelist",
+        values=[{"key": "N", "name": "Nord"}, {"key": "S", "name": "Sør"}],
+    )  # fmt: skip
+    report = make_report(answers={"POLE": "wood", "SIDES": ["N", "S"], "gone": "x"})
+
+    actions.send(delivery_of(report).pk)
+
+    form = open311_server.posts()[0].form
+    assert form["attribute[POLE]"] == ["wood"]
+    assert form["attribute[SIDES][]"] == ["N", "S"]
+    # An answer to a question the category no longer asks means nothing to the service.
+    assert not [key for key in form if "gone" in key]
+
+
+def test_a_report_without_answers_posts_no_attributes(open311_server, make_report):
+    actions.send(delivery_of(make_report()).pk)
+
+    assert not [key for key in open311_server.posts()[0].form if key.startswith("attribute")]
 
 
 def test_the_first_photo_goes_as_an_absolute_media_url(open311_server, make_report, settings):
