@@ -1,6 +1,8 @@
 """The cast for the report pages: Kongsvinger's and Eidskog's bodies and staff, a category of
 each, and reports in Kongsvinger by the citizen Kari."""
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 
@@ -81,7 +83,7 @@ def eidskog_category(eidskog_body):
 
 
 def report_in_kongsvinger(reporter: actions.Reporter, category: Category, **fields) -> Report:
-    values = {
+    values: dict[str, Any] = {
         "title": "Gatelyset er mørkt",
         "detail": "Lyset ved busstoppet har vært mørkt i to uker.",
     }

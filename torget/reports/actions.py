@@ -1,6 +1,7 @@
 """Every write to reports with a side effect: one keyword-only function each, in one
 transaction, with e-mail and other tasks queued on commit."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,7 +71,7 @@ def submit_report(
     photos: "list[ProcessedImage]",
     address: str = "",
     language: str = "nb",
-    answers: dict[str, str | list[str]] | None = None,
+    answers: Mapping[str, str | list[str]] | None = None,
 ) -> Report:
     """A new report. A logged-in reporter's is public at once; anyone else's waits for the
     e-mailed confirmation link, and is neither public nor sent until then."""
@@ -86,7 +87,7 @@ def submit_report(
         detail=detail,
         reporter=user,
         show_name=show_name,
-        answers=answers or {},
+        answers=dict(answers or {}),
         state=State.OPEN if confirmed else State.UNCONFIRMED,
         created=now,
         confirmed=now if confirmed else None,
