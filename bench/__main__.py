@@ -21,6 +21,7 @@ from typing import Any
 import bench.alerts
 import bench.feeds
 import bench.open311
+import bench.photos
 from bench.document import (
     DOCUMENT,
     deliveries_section,
@@ -102,6 +103,7 @@ SECTION_MODULES: dict[str, ModuleType] = {
     "open311": bench.open311,
     "feeds": bench.feeds,
     "alerts": bench.alerts,
+    "photos": bench.photos,
 }
 ALL = ("points", "near", "pages", "deliveries", *SECTION_MODULES)
 
