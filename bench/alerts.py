@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> None:
         + ",".join(str(size) for size in SIZES)
         + "); on a busy machine 100000 alone is the figure that counts",
     )
+    parser.add_argument(
+        "--runs", type=int, help=f"runs of each size against each server (default {RUNS})"
+    )
     args = parser.parse_args(argv)
     if is_postgres_url(args.database_url):
         recreate_postgres_database(args.database_url)
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         remove_sqlite_files(args.database_url)
     setup_django(args.database_url)
     sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
-    runs = QUICK_RUNS if args.quick else RUNS
+    runs = args.runs or (QUICK_RUNS if args.quick else RUNS)
     result = run(sizes, runs)
     if args.json_out:
         args.json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")

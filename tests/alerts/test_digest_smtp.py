@@ -17,6 +17,7 @@ from tests.conftest import KONGSVINGER_CENTRE
 from tests.delivery.conftest import Inbox
 from torget.accounts.models import User
 from torget.alerts import sending
+from torget.alerts.digest import mime_bytes
 from torget.alerts.models import AlertRun, SentDigest, SubscriptionKind
 from torget.alerts.sending import SendFailed, send_batch, send_due_alerts
 
@@ -93,16 +94,37 @@ def test_a_message_reads_back_over_smtp_as_it_was_composed(mailers, subject):
     assert max(len(line) for line in head) <= 78
 
 
-def test_short_lines_go_as_they_are_and_long_ones_quoted_printable(mailers):
-    """Norwegian text in short lines goes as it is (8bit); the HTML's line of 200 characters
-    is quoted-printable, which keeps lines short and reads back the same."""
+def test_the_body_goes_as_it_is_to_a_server_that_takes_8bitmime(mailers):
     send_batch([(1, message())])
 
+    assert "BODY=8BITMIME" in mailers.inbox.mail_options[0]
     [raw] = mailers.inbox.raw
     assert "Hull i vegen på Øvre Langelandsveg.".encode() in raw
     received = parsed(raw)
-    assert encodings(received) == {"plain": "8bit", "html": "quoted-printable"}
+    assert encodings(received) == {"plain": "8bit", "html": "8bit"}
     assert received.get_body(("html",)).get_content().rstrip("\n") == HTML
+
+
+@pytest.mark.django_db
+def test_a_server_without_8bitmime_gets_quoted_printable(settings, smtp_server):
+    smtp_server.stop()
+    smtp_server.eight_bit = False
+    smtp_server.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port, "timeout": 5},
+        }
+    }
+
+    assert send_batch([(1, message())]).sent == {1}
+
+    assert not any(option.startswith("BODY=") for option in smtp_server.inbox.mail_options[0])
+    [raw] = smtp_server.inbox.raw
+    assert raw.isascii()
+    received = parsed(raw)
+    assert encodings(received) == {"plain": "quoted-printable", "html": "quoted-printable"}
+    assert received.get_body(("plain",)).get_content().replace("\r\n", "\n") == TEXT
 
 
 def test_a_line_too_long_for_smtp_is_encoded_and_reads_back(mailers):
@@ -127,11 +149,15 @@ LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 def test_any_subject_on_one_line_reads_back(subject):
     # Whitespace at either end of a header's value is not part of it (RFC 5322 §3.2.2).
     assume(subject == subject.strip())
-    content = message(subject=subject).message(policy=policy.SMTP).as_bytes()
-
-    received = parsed(content)
-    assert received["Subject"] == subject
-    assert max(len(line) for line in content.split(b"\r\n")) <= 998
+    given = message(subject=subject)
+    # As sent over SMTP, and as Django's mail API writes it for the other backends.
+    for content in (
+        mime_bytes(given, eight_bit=True, to="kari@example.no"),
+        given.message(policy=policy.SMTP).as_bytes(),
+    ):
+        received = parsed(content)
+        assert received["Subject"] == subject
+        assert max(len(line) for line in content.split(b"\r\n")) <= 998
 
 
 @pytest.mark.parametrize(

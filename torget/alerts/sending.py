@@ -31,11 +31,20 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.utils import timezone
 
 from torget.accounts.models import User
 from torget.alerts import actions
-from torget.alerts.digest import AlertDigest, Entries, Entry, Section, digest_message
+from torget.alerts.digest import (
+    AlertDigest,
+    Entries,
+    Entry,
+    Section,
+    digest_message,
+    mime_bytes,
+)
 from torget.alerts.models import AlertLease, AlertRun, SentDigest, Subscription, SubscriptionKind
 from torget.lib import geo
 from torget.lib.smtp import is_permanent
@@ -497,7 +506,7 @@ def send_batch(messages: list[tuple[int, EmailMultiAlternatives]]) -> Outcome:
         connection.open()
         for user_id, message in messages:
             try:
-                connection.send_messages([message])
+                send_one(connection, message)
             # smtplib's errors are OSErrors; Django raises ValueError for an address that no
             # SMTP server could be given.
             except (OSError, ValueError) as error:
@@ -513,6 +522,23 @@ def send_batch(messages: list[tuple[int, EmailMultiAlternatives]]) -> Outcome:
         with contextlib.suppress(OSError):
             connection.close()
     return outcome
+
+
+def send_one(connection: BaseEmailBackend, message: EmailMultiAlternatives) -> None:
+    """Over SMTP, the digest's bytes as digest.mime_bytes writes them, on the backend's open
+    connection; any other backend (the demo's outbox, the console, the tests') is given the
+    message itself."""
+    if not isinstance(connection, SmtpBackend) or connection.connection is None:
+        connection.send_messages([message])
+        return
+    smtp = connection.connection
+    # The addresses as Django's SMTP backend gives them: ASCII, or a ValueError.
+    sender = connection.prep_address(message.from_email)
+    [to] = [connection.prep_address(address) for address in message.recipients()]
+    smtp.ehlo_or_helo_if_needed()  # what the server offers is known after its EHLO reply
+    eight_bit = smtp.has_extn("8bitmime")
+    content = mime_bytes(message, eight_bit=eight_bit, to=to)
+    smtp.sendmail(sender, [to], content, mail_options=["BODY=8BITMIME"] if eight_bit else [])
 
 
 def refused(user_id: int, message: EmailMultiAlternatives, error: Exception) -> None:
