@@ -855,47 +855,41 @@ def table(result: dict[str, Any]) -> list[str]:
 
 WHERE_THE_TIME_GOES = """### Where a run's time goes
 
-The "CPU" column gives the processor time, during the run, of the run's processes (its own
-and its sending process, lib/smtp_sender.py) and of the SMTP server. This machine has two
-CPUs, shared by those three and, on PostgreSQL, the database server:
+A run is one process: it matches, writes the sent log, renders each person's digest with
+Django's templates, writes it as MIME and holds the SMTP conversation, one message after the
+other over one connection a batch of 500 people. The "CPU" column gives its processor time
+and the SMTP server's. This machine has two CPUs, and when these figures were taken other
+work was running on them too (the load averages above), so the times are several times what
+the same run takes on an idle machine: compare the rows with each other and with the bare
+`smtplib` loop of the same run, not with figures taken on another day.
 
-- **The run's process** is the critical path: matching (the "matching" column), the sent
-  log, reading the people and subscriptions, building the digests, filling in the layouts
-  and writing the MIME. At 100,000 subscriptions, in scratch runs against smtp-sink, it used
-  14–15 s of CPU on SQLite and 18–21 s on PostgreSQL. On PostgreSQL it also waits for the
-  database server: 2.2 s of queries a run, timed one by one (3.7 s before the people's
-  accounts and subscriptions were read for four batches at once).
-- **The sending process.** The client's side of four SMTP conversations (`smtplib`): 7–9 s
-  of CPU, beside the run's process.
-- **The SMTP server.** smtp-sink needs about 0.07 ms of CPU a message, 3–4 s a run.
-  aiosmtpd needs 0.5–0.7 ms, 25–34 s a run: with it, the three need 55–75 s of CPU between
-  two CPUs, so a run cannot take much less than 30–35 s here. The gap between the two
-  rows of a size is the test server's, not Torget's. A production mail server written in C (Postfix,
-  Exim) is nearer smtp-sink in CPU a message, though it also queues each message on disk,
-  which smtp-sink does not.
+The per-message costs, measured apart on the benchmark's digests (CPU time, in the same
+loaded conditions, 2,000 digests):
 
-What changed in this round, from 38.0 s (SQLite) and 42.9 s (PostgreSQL) with aiosmtpd:
+- rendering a digest (both templates, entries reused, links, the unsubscribe tokens):
+  about 1.7 ms;
+- writing it as MIME with Django's mail API (the `email` package's newer API,
+  `email.message.EmailMessage` and its header registry): about 6.3 ms. cProfile put half of
+  it in parsing and folding the headers (`headerregistry`) and most of the rest in
+  `set_content` and the generator;
+- writing the same message with the `email` package's older API (`email.mime`, the compat32
+  policy): about 1.6 ms. This is the one special piece the alert run keeps
+  (`alerts/digest.py`, `mime_bytes`): without it, writing MIME was three quarters of a run;
+- the SMTP conversation: the bare `smtplib` loop's time per message.
 
-- **The benchmark sends to smtp-sink as well.** Against aiosmtpd alone, most of the CPU a
-  run needed, nearly half was the test server's.
-- **Unsubscribe tokens** (about 100,000 a run): Django's `TimestampSigner` derives its HMAC
-  key from the salt and SECRET_KEY for every signature; `lib/signing.py` derives it once and
-  makes the same tokens: 14 µs a token became 4 µs.
-- **The envelope sender** is parsed once, not for every message (15 µs each), and a
-  digest's values are escaped with `html.escape` itself rather than through Django's
-  lazy-string wrapper (a third of a million calls).
-- **The people's accounts and subscriptions** are read for 2,000 people at a time, four
-  batches; the sent log is still written and committed 500 people at a time. On PostgreSQL
-  the run's queries went from 3.7 s to 2.2 s.
+What changed in this round: the digests are composed with the standard library and sent
+over one connection a batch, in the run's own process. Gone are the hand-written MIME and
+RFC 2047 encoder (`lib/bulkmail.py`), the sending process with four connections
+(`lib/smtp_sender.py`) and the layouts filled in with markers (`alerts/digest.py`). In
+production the SMTP server is a relay MTA on the same machine (docs/deploy.md), which
+accepts a message about as fast as `smtp-sink` and does the queueing and the parallel
+delivery itself.
 
-The round before, from 92 s (SQLite) and 151 s (PostgreSQL): the sent log became one row
-per e-mail instead of one per item, with a lease on the job (`AlertLease`) in place of the
-per-item unique constraint; the digest templates are rendered once per run and language as
-layouts (`alerts/digest.py`); bodies go as they are (8bit) to a server that offers 8BITMIME,
-with a hand-written RFC 2047 subject and the HTML in lines of up to 900 octets; sending runs
-in a process of its own; and the people and subscriptions are read with only the columns a
-digest shows. Before that, a run at 100,000 subscriptions took 296 s on SQLite and 255 s on
-PostgreSQL."""
+Rounds before: the sent log became one row per e-mail under a lease on the job
+(`AlertLease`); the people, their accounts and subscriptions are read with only the columns
+a digest shows, 2,000 people at a time; unsubscribe tokens are signed with a key derived once
+(`lib/signing.py`). Before those, a run at 100,000 subscriptions took 296 s on SQLite and
+255 s on PostgreSQL."""
 
 
 if __name__ == "__main__":
