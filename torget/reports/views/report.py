@@ -1,9 +1,11 @@
 """One report's page, and what people do on it: add an update, say "I have this problem too",
 reopen, answer for a body, hide the reporter's name, ask for a take-down.
 
-Each POST view parses its form, checks who may do it, acts through reports/actions.py and
-redirects back to the page with a message. Bad input shows the page again with the errors and
-status 400, so the visitor keeps what they typed.
+Each POST view is wrapped in `report_action`, which finds the report, sends a visitor who is
+not logged in to log in, and asks reports/permissions.py whether this person may: the same
+function that decides whether the page shows the form. The view then parses its form, acts
+through reports/actions.py and redirects back to the page with a message. Bad input shows
+the page again with the errors and status 400, so the visitor keeps what they typed.
 """
 
 from collections.abc import Callable
