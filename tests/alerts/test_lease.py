@@ -8,10 +8,9 @@ from django.db import connection
 
 from tests.alerts.conftest import ago
 from tests.conftest import KONGSVINGER_CENTRE
-from torget.alerts import sending
+from torget.alerts import notify, sending
 from torget.alerts.models import AlertLease, AlertRun, SentDigest, SubscriptionKind
 from torget.alerts.sending import SendFailed, send_due_alerts
-from torget.delivery import notify
 from torget.reports.models import Update
 
 LAT, LON = KONGSVINGER_CENTRE

@@ -11,10 +11,9 @@ from django.utils import timezone
 from tests.alerts.conftest import EIDSKOG_POINT, ago
 from tests.conftest import KONGSVINGER_CENTRE
 from torget.accounts.models import User
-from torget.alerts import sending
+from torget.alerts import notify, sending
 from torget.alerts.models import AlertRun, SentDigest, Subscription, SubscriptionKind
 from torget.alerts.sending import send_due_alerts
-from torget.delivery import notify
 from torget.places.lookup import forget_area_index
 from torget.places.models import Area
 from torget.reports import actions
@@ -357,7 +356,7 @@ def test_every_alert_email_has_one_click_unsubscribe_headers(
 def test_the_reporter_told_at_once_of_the_bodys_answer_is_not_told_again(
     public_report, citizen, kongsvinger_body
 ):
-    """A body's e-mailed answer reaches the reporter at once (delivery/notify.py); the alert
+    """A body's e-mailed answer reaches the reporter at once (alerts/notify.py); the alert
     run after it does not repeat it."""
     update = Update.objects.create(
         report=public_report, body=kongsvinger_body, author=None, text="Vi fikser det."

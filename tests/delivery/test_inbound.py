@@ -16,8 +16,9 @@ from django.db import DataError, OperationalError
 from django.urls import reverse
 
 from tests.delivery.conftest import BODY_ADDRESS
+from torget.alerts import notify
 from torget.alerts.models import Subscription
-from torget.delivery import inbound, notify
+from torget.delivery import inbound
 from torget.delivery.inbound import reply_address, trim_reply
 from torget.reports.models import Update
 

@@ -3,7 +3,9 @@
 import datetime
 
 import pytest
+from django.core import mail
 from django.core.cache import cache
+from django.test import TestCase
 from django.utils import timezone
 
 from tests.delivery.open311_fixtures import *  # noqa: F403  (the fixtures)
@@ -55,6 +57,23 @@ def test_a_closed_request_closes_the_report_with_the_bodys_notes(open311_server,
     assert (update.text, update.new_state, update.created) == ("Lyspæra er skiftet.", "closed", at)
     asked = [r for r in open311_server.received if r.method == "GET" and "requests" in r.path]
     assert parse_w3c(asked[-1].query["updated_after"][0]) <= delivery.sent_at - OVERLAP
+
+
+def test_the_reporter_is_told_of_a_change_in_the_bodys_system_at_once(
+    open311_server, make_report, citizen
+):
+    """Like an answer on the web or by e-mail (reports.actions.record_body_answer)."""
+    open311_server.has_updates_extension = False
+    _, delivery = sent_an_hour_ago(make_report)
+    open311_server.change(delivery.external_id, "closed", "Lyspæra er skiftet.", minutes_ago(10))
+    mail.outbox.clear()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        fetch_all_updates()
+
+    [notice] = mail.outbox
+    assert notice.to == [citizen.email]
+    assert "Lyspæra er skiftet." in notice.body
 
 
 def test_updates_from_servicerequestupdates_are_posted_in_order_through_the_mapping(

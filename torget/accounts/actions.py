@@ -1,4 +1,5 @@
-"""Writes and side effects for accounts: login links, and the language a person reads."""
+"""Writes and side effects for accounts: the account for an address, login links, and the
+language a person reads."""
 
 from urllib.parse import urlencode
 
@@ -12,6 +13,34 @@ from django.utils.http import urlsafe_base64_encode
 from torget.accounts import tasks
 from torget.accounts.models import User
 from torget.accounts.tokens import login_link_tokens
+
+
+def user_for_email(email: str) -> User:
+    """The account for this address, made if new (no password, address not verified). An
+    existing account is returned as it is: whoever typed the address has not proven it is
+    theirs, so nothing they gave with it (a name, a phone number) may change the account."""
+    user, created = User.objects.get_or_create(
+        email__iexact=email, defaults={"email": email.lower()}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def address_proven(user: User, *, name: str = "", phone: str = "") -> None:
+    """A link sent to the address was followed (a report's or an alert's confirmation): the
+    address counts as verified, and the name and phone given with what was confirmed fill
+    the account's empty fields. What the account already has stands."""
+    given = {"name": name, "phone": phone}
+    changed = [field for field, value in given.items() if value and not getattr(user, field)]
+    for field in changed:
+        setattr(user, field, given[field])
+    if not user.email_verified:
+        user.email_verified = True
+        changed.append("email_verified")
+    if changed:
+        user.save(update_fields=changed)
 
 
 def request_login_link(*, email: str, next_url: str, language: str) -> None:

@@ -16,12 +16,12 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from torget.accounts.actions import address_proven, user_for_email
 from torget.accounts.models import User
 from torget.alerts import tasks
 from torget.alerts.models import Subscription, SubscriptionKind
 from torget.lib.signing import make_token, read_token
 from torget.places.models import Area, AreaKind, Body, Postcode
-from torget.reports.actions import Reporter, user_for_email
 from torget.reports.models import Category, Report
 
 CONFIRM = "alert-confirm"
@@ -43,10 +43,6 @@ MIN_RADIUS = 500
 MAX_RADIUS = 10_000
 FALLBACK_RADIUS = 2_000
 KM_PER_DEGREE = 111.32
-
-
-class SignupError(Exception):
-    """The subscription cannot be made; the message says why."""
 
 
 def default_radius(lat: float, lon: float) -> int:
@@ -128,7 +124,7 @@ def subscribe(*, user: User, target: Target) -> Subscription:
 def sign_up_by_email(*, email: str, target: Target, language: str) -> Subscription:
     """Anyone else gives an address and confirms from the e-mail sent to it. Nothing that
     exists is changed before then: the form is open to anyone who types any address."""
-    user = user_for_email(Reporter(user=None, email=email))
+    user = user_for_email(email)
     subscription: Subscription | None = None
     if target.kind == SubscriptionKind.REPORT:
         subscription = Subscription.objects.filter(user=user, **target.same_as()).first()
@@ -145,6 +141,20 @@ def sign_up_by_email(*, email: str, target: Target, language: str) -> Subscripti
     url = confirmation_url(subscription)
     transaction.on_commit(
         lambda: tasks.send_alert_confirmation.enqueue(subscription.pk, url, language)
+    )
+    return subscription
+
+
+def follow_report(user: User, report: Report) -> Subscription:
+    """Whoever takes part in a report (reports it, writes on it, supports it, answers it)
+    follows it; registered with reports' handlers (took_part). Taking part is an act that
+    already proved the address, so the subscription is confirmed at once. One switched off
+    stays off: the person chose that."""
+    subscription, _ = Subscription.objects.get_or_create(
+        user=user,
+        kind=SubscriptionKind.REPORT,
+        report=report,
+        defaults={"active": True, "confirmed": timezone.now()},
     )
     return subscription
 
@@ -196,10 +206,7 @@ def confirm_subscription(*, subscription: Subscription) -> None:
         locked.confirmed = timezone.now()
         locked.active = True
         locked.save(update_fields=["confirmed", "active"])
-    user = subscription.user
-    if not user.email_verified:
-        user.email_verified = True
-        user.save(update_fields=["email_verified"])
+    address_proven(subscription.user)
     subscription.refresh_from_db()
 
 

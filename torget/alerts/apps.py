@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class AlertsConfig(AppConfig):
     name = "torget.alerts"
     verbose_name = _("Alerts")
+
+    def ready(self) -> None:
+        # Imported here, not at the top: an app's modules that use models can only be loaded
+        # once the app registry is ready.
+        from torget.alerts import actions, notify
+        from torget.reports.handlers import handlers, register
+
+        register(handlers.took_part, actions.follow_report)
+        register(handlers.body_answered, notify.tell_reporter)

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from torget.delivery import tasks
 from torget.delivery.backends.base import Backend, DeliveryError
+from torget.delivery.backends.email import EmailBackend
+from torget.delivery.backends.open311 import Open311Backend
 from torget.delivery.models import Contact, Delivery, DeliveryState, SendMethod
 from torget.places.models import Body
 from torget.reports.models import Report, Update
@@ -24,9 +26,6 @@ REQUEUE_AFTER = datetime.timedelta(minutes=15)
 
 
 def backend_for(method: str) -> Backend:
-    from torget.delivery.backends.email import EmailBackend
-    from torget.delivery.backends.open311 import Open311Backend
-
     backends: dict[str, type[Backend]] = {
         SendMethod.EMAIL: EmailBackend,
         SendMethod.OPEN311: Open311Backend,
@@ -59,16 +58,6 @@ def queue_deliveries(report: Report) -> list[Delivery]:
             created.append(delivery)
             transaction.on_commit(partial(enqueue_send, delivery.pk))
     return created
-
-
-@transaction.atomic
-def change_category(*, report: Report, category_id: int) -> list[Delivery]:
-    """Staff moved the report to another category. If that category's body is new to the
-    report, it gets a delivery of its own; the earlier deliveries stay on record."""
-    report.category_id = category_id
-    report.save(update_fields=["category", "updated"])
-    report.bodies.add(report.category.body_id)
-    return queue_deliveries(report) if report.confirmed else []
 
 
 def send(delivery_id: int) -> DeliveryState | None:

@@ -16,16 +16,15 @@ import re
 from collections.abc import Iterable
 from email.message import EmailMessage
 from email.utils import getaddresses
-from functools import partial
 from html.parser import HTMLParser
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from torget.delivery import notify
 from torget.delivery.models import Delivery
-from torget.reports.models import Report, Update
+from torget.reports import actions
+from torget.reports.models import InvalidTransition, Report, Update
 
 REPLY_PURPOSE = "torget.report-reply"
 REPLY_LOCAL_PART = re.compile(r"^reply\+(\d+)-(\d+)-([0-9a-f]{20})$", re.IGNORECASE)
@@ -72,9 +71,9 @@ def read_reply_address(address: str) -> tuple[int, int] | None:
 
 @transaction.atomic
 def receive_reply(raw: bytes, *, recipient: str = "") -> Update:
-    """Record a body's e-mailed reply as an update with the body's badge, and tell the
-    reporter once it is committed. The same reply delivered twice (an MTA retrying after a
-    lost answer, a webhook posting again) is recorded once."""
+    """Record a body's e-mailed reply as its answer (reports.actions.record_body_answer: an
+    update with the body's badge, and the reporter told). The same reply delivered twice (an
+    MTA retrying after a lost answer, a webhook posting again) is recorded once."""
     message = parse(raw)
     if is_automatic(message):
         raise Ignored("An automatic reply (Auto-Submitted, Precedence or X-Autoreply).")
@@ -88,12 +87,10 @@ def receive_reply(raw: bytes, *, recipient: str = "") -> Update:
     ).first()
     if earlier is not None:
         return earlier
-    update = Update.objects.create(report=report, body_id=delivery.body_id, author=None, text=text)
-    if report.answered is None:
-        report.answered = update.created
-        report.save(update_fields=["answered", "updated"])
-    transaction.on_commit(partial(notify.notify_reporter.enqueue, update.pk))
-    return update
+    try:
+        return actions.record_body_answer(report=report, body=delivery.body, text=text)
+    except InvalidTransition as error:
+        raise Ignored(str(error)) from error
 
 
 def parse(raw: bytes) -> EmailMessage:

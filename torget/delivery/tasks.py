@@ -5,6 +5,13 @@ import logging
 from django.tasks import task
 from django.utils import timezone
 
+# `actions` imports this module to queue the tasks; both are modules of one app, and neither
+# reads the other's names until a task runs.
+from torget.delivery import actions
+from torget.delivery.backends.base import DeliveryError
+from torget.delivery.models import Delivery, retry_delay
+from torget.reports.models import Update
+
 log = logging.getLogger(__name__)
 
 # Telling a body about an update is worth a day of retries, not more: by then the body has
@@ -14,23 +21,16 @@ UPDATE_ATTEMPTS = 12
 
 @task
 def send_delivery(delivery_id: int) -> str:
-    from torget.delivery.actions import send
-
-    state = send(delivery_id)
+    state = actions.send(delivery_id)
     return state or "skipped"
 
 
 @task
 def send_update_to_body(delivery_id: int, update_id: int, attempt: int = 1) -> str:
-    from torget.delivery.actions import backend_for
-    from torget.delivery.backends.base import DeliveryError
-    from torget.delivery.models import Delivery, retry_delay
-    from torget.reports.models import Update
-
     delivery = Delivery.objects.select_related("contact", "report").get(pk=delivery_id)
     update = Update.objects.get(pk=update_id)
     try:
-        backend_for(delivery.method).send_update(delivery, update)
+        actions.backend_for(delivery.method).send_update(delivery, update)
     except DeliveryError as error:
         retry = send_update_to_body.get_backend().supports_defer
         if error.permanent or attempt >= UPDATE_ATTEMPTS or not retry:

@@ -39,6 +39,8 @@ from torget.delivery.open311_client import (
     text,
     w3c,
 )
+from torget.places.models import Body
+from torget.reports import actions
 from torget.reports.models import PUBLIC_STATES, InvalidTransition, Report, State, Update
 
 log = logging.getLogger(__name__)
@@ -187,7 +189,7 @@ def post_change(source: Source, change: Change) -> int:
     delivery = (
         deliveries_from(source)
         .filter(external_id=change.service_request_id)
-        .select_related("contact")
+        .select_related("contact", "body")
         .first()
     )
     if delivery is None:
@@ -198,10 +200,10 @@ def post_change(source: Source, change: Change) -> int:
             return 0
         contact = delivery.contact
         new_state = state_for(change.status, contact.status_map if contact else {})
-        new_state = apply_state(report, new_state, change.at)
+        new_state = usable_state(report, new_state)
         if not new_state and not change.text:
             return 0
-        return post_update(report, source.body_id, change, new_state)
+        return post_update(report, delivery.body, change, new_state)
 
 
 def already_posted(report: Report, body_id: int, change: Change) -> bool:
@@ -226,32 +228,27 @@ def state_for(status: str, status_map: dict[str, str]) -> str:
     return str(state)
 
 
-def apply_state(report: Report, new_state: str, at: datetime.datetime) -> str:
-    """Move the report to the state and return it, or "" if there was no move to make."""
+def usable_state(report: Report, new_state: str) -> str:
+    """The state to move the report to, or "" if there is no move to make."""
     if not new_state or new_state == report.state:
         return ""
-    try:
-        report.set_state_by_body(new_state, at=at)
-    except InvalidTransition as error:
+    if new_state == State.DUPLICATE:
         # A duplicate needs its original, which an external status cannot name.
-        log.info("Report %s: %s from the body's system not applied: %s", report.pk, at, error)
+        log.info("Report %s: 'duplicate' from the body's system not applied", report.pk)
         return ""
     return new_state
 
 
-def post_update(report: Report, body_id: int, change: Change, new_state: str) -> int:
+def post_update(report: Report, body: Body, change: Change, new_state: str) -> int:
+    """The body's answer, as one answered on the web or by e-mail would be."""
     # The body's own timestamp, so the next fetch knows where this one ended; never before
     # the report was confirmed, so the timeline still reads in order.
     created = max(change.at, report.confirmed or report.created)
-    if report.answered is None:
-        report.answered = created
-        report.save(update_fields=["answered", "updated"])
-    Update.objects.create(
-        report=report,
-        author=None,
-        body_id=body_id,
-        text=change.text,
-        new_state=new_state,
-        created=created,
-    )
+    try:
+        actions.record_body_answer(
+            report=report, body=body, text=change.text, new_state=new_state, at=created
+        )
+    except InvalidTransition as error:
+        log.info("Report %s: the change from the body's system not applied: %s", report.pk, error)
+        return 0
     return 1

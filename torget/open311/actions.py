@@ -3,6 +3,7 @@ it arrived."""
 
 from django.db import transaction
 
+from torget.accounts.actions import user_for_email
 from torget.open311.forms import NewRequest
 from torget.open311.models import ApiKey, Submission
 from torget.reports import actions
@@ -11,13 +12,11 @@ from torget.reports import actions
 @transaction.atomic
 def file_request(*, new: NewRequest, key: ApiKey, language: str) -> Submission:
     """A trusted client vouches for its reporters, so their reports are public at once and
-    delivered; anyone else's reporter gets the confirmation e-mail, as on the web."""
-    given = actions.Reporter(user=None, email=new.email, name=new.name, phone=new.phone)
-    reporter = given
-    if key.trusted:
-        reporter = actions.Reporter(
-            user=actions.user_for_email(given), email=new.email, name=new.name, phone=new.phone
-        )
+    delivered; anyone else's reporter gets the confirmation e-mail, as on the web. Either
+    way the name and phone stay with the report: the client vouches for the report, not for
+    whose address it is, so the account is left as it is."""
+    user = user_for_email(new.email) if key.trusted else None
+    reporter = actions.Reporter(user=user, email=new.email, name=new.name, phone=new.phone)
     report = actions.submit_report(
         reporter=reporter,
         category=new.category,

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from django.db.models import Count, Max
+from django.utils import timezone
 from shapely import STRtree
+
+# models calls into this module when areas change; neither uses the other's names until
+# it is called, so the two may import each other.
+from torget.places import models as place_models
 
 STALE_AFTER = 2.0
 
@@ -56,20 +62,13 @@ _index: AreaIndex | None = None
 
 
 def current_fingerprint() -> Fingerprint:
-    from django.db.models import Count, Max
-    from django.utils import timezone
-
-    from torget.places.models import Area
-
-    stats = Area.objects.aggregate(count=Count("id"), newest=Max("updated_at"))
+    stats = place_models.Area.objects.aggregate(count=Count("id"), newest=Max("updated_at"))
     return Fingerprint(count=stats["count"], newest=stats["newest"], day=timezone.localdate())
 
 
 def build_area_index() -> AreaIndex:
-    from torget.places.models import Area
-
     fingerprint = current_fingerprint()
-    rows = Area.objects.current().values_list("id", "geometry_wkb")
+    rows = place_models.Area.objects.current().values_list("id", "geometry_wkb")
     ids = [row[0] for row in rows]
     geometries = [shapely.from_wkb(bytes(row[1])) for row in rows]
     shapely.prepare(geometries)

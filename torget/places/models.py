@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from torget.places import lookup
+
 if TYPE_CHECKING:
     from shapely.geometry.base import BaseGeometry
 
@@ -34,9 +36,7 @@ class AreaQuerySet(models.QuerySet["Area"]):
 
     def covering(self, lat: float, lon: float) -> "AreaQuerySet":
         """Current areas containing the point, found by the in-memory index (no SQL scan)."""
-        from torget.places.lookup import area_index
-
-        return self.filter(pk__in=area_index().area_ids_at(lat, lon))
+        return self.filter(pk__in=lookup.area_index().area_ids_at(lat, lon))
 
 
 class Area(models.Model):
@@ -76,15 +76,11 @@ class Area(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         super().save(*args, **kwargs)  # type: ignore[arg-type]
-        from torget.places.lookup import forget_area_index
-
-        forget_area_index()
+        lookup.forget_area_index()
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         result = super().delete(*args, **kwargs)  # type: ignore[arg-type]
-        from torget.places.lookup import forget_area_index
-
-        forget_area_index()
+        lookup.forget_area_index()
         return result
 
     @property
@@ -115,9 +111,9 @@ class Language(models.TextChoices):
 
 class BodyQuerySet(models.QuerySet["Body"]):
     def covering(self, lat: float, lon: float) -> "BodyQuerySet":
-        from torget.places.lookup import area_index
-
-        return self.filter(areas__in=area_index().area_ids_at(lat, lon), active=True).distinct()
+        return self.filter(
+            areas__in=lookup.area_index().area_ids_at(lat, lon), active=True
+        ).distinct()
 
 
 class Body(models.Model):

@@ -1,9 +1,9 @@
 """Every write to reports with a side effect: one keyword-only function each, in one
 transaction, with e-mail and other tasks queued on commit."""
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -11,12 +11,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from torget.accounts import actions as accounts
 from torget.accounts.models import User
-from torget.alerts.models import Subscription, SubscriptionKind
-from torget.delivery import actions as delivery
+from torget.lib.images import ProcessedImage
 from torget.lib.signing import make_token, read_token
 from torget.places.models import Area, Body
 from torget.reports import tasks
+from torget.reports.handlers import handlers
 from torget.reports.models import (
     Category,
     InvalidTransition,
@@ -26,9 +27,6 @@ from torget.reports.models import (
     Support,
     Update,
 )
-
-if TYPE_CHECKING:
-    from torget.lib.images import ProcessedImage
 
 CONFIRMATION = "report-confirmation"
 # What lock_lifecycle() reads again: the fields the state changes decide on and write.
@@ -50,7 +48,8 @@ class NotAllowed(Exception):
 
 @dataclass(frozen=True)
 class Reporter:
-    """Who is reporting: a logged-in user, or the details typed into the form."""
+    """Who is reporting: a logged-in user, or the details typed into the form. The name and
+    phone belong to the report (see submit_report)."""
 
     user: User | None
     email: str
@@ -68,14 +67,18 @@ def submit_report(
     title: str,
     detail: str,
     show_name: bool,
-    photos: "list[ProcessedImage]",
+    photos: list[ProcessedImage],
     address: str = "",
     language: str = "nb",
     answers: Mapping[str, str | list[str]] | None = None,
 ) -> Report:
     """A new report. A logged-in reporter's is public at once; anyone else's waits for the
-    e-mailed confirmation link, and is neither public nor sent until then."""
-    user = reporter.user or user_for_email(reporter)
+    e-mailed confirmation link, and is neither public nor sent until then.
+
+    The name and phone given are kept on the report and used for it (its delivery to the
+    body). They reach the account only when the address is proven (confirm_report): anyone
+    can type anyone's address into the form."""
+    user = reporter.user or accounts.user_for_email(reporter.email)
     confirmed = reporter.user is not None
     now = timezone.now()
     report = Report.objects.create(
@@ -86,6 +89,8 @@ def submit_report(
         title=title,
         detail=detail,
         reporter=user,
+        reporter_name=reporter.name,
+        reporter_phone=reporter.phone,
         show_name=show_name,
         answers=dict(answers or {}),
         state=State.OPEN if confirmed else State.UNCONFIRMED,
@@ -96,8 +101,7 @@ def submit_report(
     report.bodies.set([category.body_id])
     save_photos(report, photos)
     if confirmed:
-        follow(user, report)
-        delivery.queue_deliveries(report)
+        made_public(report)
     else:
         url = confirmation_url(report)
         transaction.on_commit(
@@ -106,28 +110,7 @@ def submit_report(
     return report
 
 
-def user_for_email(reporter: Reporter) -> User:
-    """The account for this address, made if new. An existing account's name and phone are
-    filled in only where empty: a form anyone can submit must not overwrite them."""
-    user, created = User.objects.get_or_create(
-        email__iexact=reporter.email,
-        defaults={"email": reporter.email.lower(), "name": reporter.name, "phone": reporter.phone},
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        return user
-    changed = [f for f in ("name", "phone") if not getattr(user, f) and getattr(reporter, f)]
-    for field in changed:
-        setattr(user, field, getattr(reporter, field))
-    if changed:
-        user.save(update_fields=changed)
-    return user
-
-
-def save_photos(
-    report: Report, photos: "list[ProcessedImage]", update: Update | None = None
-) -> None:
+def save_photos(report: Report, photos: list[ProcessedImage], update: Update | None = None) -> None:
     for position, processed in enumerate(photos):
         photo = Photo(report=report, update=update, position=position)
         photo.image.save(f"{processed.name}.jpg", ContentFile(processed.full), save=False)
@@ -153,27 +136,32 @@ def report_for_confirmation(token: str) -> Report:
 
 @transaction.atomic
 def confirm_report(*, report: Report) -> None:
-    """Make the report public and due for delivery, verify the address, and sign the
-    reporter up for updates on it."""
+    """Make the report public and due for delivery, and sign the reporter up for updates on
+    it. The link proved the address: it counts as verified, and the name and phone given
+    with the report fill the account's empty fields."""
     locked = Report.objects.select_for_update().get(pk=report.pk)
     locked.confirm()
     report.refresh_from_db()
-    user = report.reporter
-    if not user.email_verified:
-        user.email_verified = True
-        user.save(update_fields=["email_verified"])
-    follow(user, report)
-    delivery.queue_deliveries(report)
+    accounts.address_proven(report.reporter, name=report.reporter_name, phone=report.reporter_phone)
+    made_public(report)
 
 
-def follow(user: User, report: Report) -> None:
-    Subscription.objects.get_or_create(
-        user=user,
-        kind=SubscriptionKind.REPORT,
-        report=report,
-        # Following happens on an act that already proved the address (confirming a report).
-        defaults={"active": True, "confirmed": timezone.now()},
-    )
+def made_public(report: Report) -> None:
+    """The reporter follows their report, and the bodies are sent it (through the features'
+    handlers; see handlers.py)."""
+    took_part(report.reporter, report)
+    for handle in handlers.report_due:
+        handle(report)
+
+
+def took_part(user: User, report: Report) -> None:
+    for handle in handlers.took_part:
+        handle(user, report)
+
+
+def tell_bodies(update: Update) -> None:
+    for handle in handlers.citizen_update:
+        handle(update)
 
 
 @transaction.atomic
@@ -182,7 +170,7 @@ def add_update(
     report: Report,
     author: User,
     text: str,
-    photos: "list[ProcessedImage]",
+    photos: list[ProcessedImage],
     mark_fixed: bool = False,
     show_name: bool = False,
 ) -> Update:
@@ -201,8 +189,8 @@ def add_update(
         report=report, author=author, text=text, new_state=new_state, show_name=show_name
     )
     save_photos(report, photos, update=update)
-    follow(author, report)
-    delivery.tell_bodies(update)
+    took_part(author, report)
+    tell_bodies(update)
     return update
 
 
@@ -212,7 +200,7 @@ def add_support(*, report: Report, user: User) -> Support:
     if not report.is_public:
         raise NotAllowed("Only a public report can be supported.")
     support, _ = Support.objects.get_or_create(report=report, user=user)
-    follow(user, report)
+    took_part(user, report)
     return support
 
 
@@ -227,7 +215,7 @@ def reopen_report(*, report: Report, by: User, reason: str) -> Update:
     except InvalidTransition as error:
         raise NotAllowed(str(error)) from error
     update = Update.objects.create(report=report, author=by, text=reason, new_state=State.OPEN)
-    delivery.tell_bodies(update)
+    tell_bodies(update)
     return update
 
 
@@ -257,28 +245,78 @@ def answer_as_body(
     new_state: str = "",
     duplicate_of: Report | None = None,
 ) -> Update:
-    """A body's public answer, with an optional state change; shown with the body's badge."""
+    """Staff answering on the web for a body responsible for the report."""
     if body not in bodies_answering(staff, report):
         raise NotAllowed("You do not act for a body responsible for this report.")
     lock_lifecycle(report)
-    if report.state == State.UNCONFIRMED:
-        # Not even a comment: the reporter may never confirm, and an answer would be public.
-        raise NotAllowed("An unconfirmed report cannot be answered yet.")
     if report.hidden:
         raise NotAllowed("A report hidden by a moderator cannot be answered.")
+    try:
+        return record_body_answer(
+            report=report,
+            body=body,
+            author=staff,
+            text=text,
+            new_state=new_state,
+            duplicate_of=duplicate_of,
+        )
+    except InvalidTransition as error:
+        raise NotAllowed(str(error)) from error
+
+
+@transaction.atomic
+def record_body_answer(
+    *,
+    report: Report,
+    body: Body,
+    text: str,
+    author: User | None = None,
+    new_state: str = "",
+    duplicate_of: Report | None = None,
+    at: datetime.datetime | None = None,
+) -> Update:
+    """A body's answer, whatever it came through: staff on the web (answer_as_body), a reply
+    by e-mail (delivery/inbound.py), a status change in the body's own system
+    (delivery/updates.py). It moves the state when asked to, stamps the first answer, writes
+    the timeline entry with the body's badge, and tells the reporter at once and the
+    followers with the next alert run (alerts' handlers). `at` is when the body answered, if
+    not now. Raises InvalidTransition for an unconfirmed report or a move the lifecycle
+    does not allow."""
+    lock_lifecycle(report)
+    if report.state == State.UNCONFIRMED:
+        # Not even a comment: the reporter may never confirm, and an answer would be public.
+        raise InvalidTransition("An unconfirmed report cannot be answered yet.")
+    when = at or timezone.now()
     if new_state and new_state != report.state:
-        try:
-            report.set_state_by_body(new_state, duplicate_of=duplicate_of)
-        except InvalidTransition as error:
-            raise NotAllowed(str(error)) from error
+        report.set_state_by_body(new_state, duplicate_of=duplicate_of, at=when)
     if report.answered is None:
-        report.answered = timezone.now()
+        report.answered = when
         report.save(update_fields=["answered", "updated"])
     update = Update.objects.create(
-        report=report, author=staff, body=body, text=text, new_state=new_state
+        report=report, author=author, body=body, text=text, new_state=new_state, created=when
     )
-    # Whoever writes on a report follows it, staff too; each can turn it off on My alerts.
-    follow(staff, report)
+    if author is not None:
+        # Whoever writes on a report follows it, staff too; each can turn it off on My alerts.
+        took_part(author, report)
+    for handle in handlers.body_answered:
+        handle(update)
+    return update
+
+
+@transaction.atomic
+def change_category(*, report: Report, category: Category, by: User, body: Body) -> Update:
+    """Staff of a responsible body move the report to the right category, which may be
+    another body's: that body then gets the report too (delivery's handler), and the earlier
+    deliveries stay on record. The move is a timeline entry with the body's badge."""
+    locked = Report.objects.select_for_update().get(pk=report.pk)
+    locked.category = category
+    locked.save(update_fields=["category", "updated"])
+    report.category = category
+    report.bodies.add(category.body_id)
+    update = Update.objects.create(report=report, author=by, body=body, new_category=category)
+    if report.confirmed:
+        for handle in handlers.report_due:
+            handle(report)
     return update
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from torget.lib import geo
+from torget.places.models import Body
 
 if TYPE_CHECKING:
     from torget.accounts.models import User
@@ -66,8 +67,6 @@ def state_group(state: str) -> str:
 class CategoryQuerySet(models.QuerySet["Category"]):
     def offered_at(self, lat: float, lon: float) -> "CategoryQuerySet":
         """The active categories of the bodies whose areas contain the point."""
-        from torget.places.models import Body
-
         return self.filter(body__in=Body.objects.covering(lat, lon), active=True)
 
 
@@ -270,6 +269,11 @@ class Report(models.Model):
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
     )
+    # What the reporter gave with this report. It is used for this report (its delivery to
+    # the body) and reaches the account only once the address is proven: anyone can type
+    # anyone's address into the form.
+    reporter_name = models.CharField(_("reporter's name"), max_length=200, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=40, blank=True)
     show_name = models.BooleanField(_("show my name publicly"), default=False)
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.UNCONFIRMED
@@ -342,7 +346,14 @@ class Report(models.Model):
         return asked + others
 
     def public_name(self) -> str:
-        return self.reporter.name if self.show_name and self.reporter.name else ""
+        return self.name_for_body() if self.show_name else ""
+
+    def name_for_body(self) -> str:
+        """The name given with this report, else the (proven) account's."""
+        return self.reporter_name or self.reporter.name
+
+    def phone_for_body(self) -> str:
+        return self.reporter_phone or self.reporter.phone
 
     # The lifecycle. Each method is one legal move; anything else raises InvalidTransition.
 
@@ -433,6 +444,15 @@ class Update(models.Model):
     )
     text = models.TextField(_("text"), blank=True)
     new_state = models.CharField(_("new state"), max_length=20, choices=State.choices, blank=True)
+    new_category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("new category"),
+        help_text=_("Set when staff moved the report to this category."),
+    )
     show_name = models.BooleanField(_("show my name publicly"), default=False)
     hidden = models.BooleanField(_("hidden by a moderator"), default=False)
     created = models.DateTimeField(_("created"), default=timezone.now)

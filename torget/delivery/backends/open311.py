@@ -119,18 +119,17 @@ def find_earlier_request(client: Open311Client, delivery: Delivery, contact: Con
 
 
 def request_fields(report: Report, contact: Contact) -> dict[str, FormValue]:
-    reporter = report.reporter
-    first_name, last_name = split_name(reporter.name)
+    first_name, last_name = split_name(report.name_for_body())
     return {
         "service_code": contact.service_code,
         "lat": f"{report.lat:.6f}",
         "long": f"{report.lon:.6f}",
         "address_string": report.address,
         "description": description(report),
-        "email": reporter.email,
+        "email": report.reporter.email,
         "first_name": first_name,
         "last_name": last_name,
-        "phone": reporter.phone,
+        "phone": report.phone_for_body(),
         "media_url": photo_url(report.photos.filter(update=None).first()),
         **attribute_fields(category_answers(report)),
     }

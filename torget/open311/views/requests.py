@@ -9,6 +9,7 @@ from torget.open311 import params, records, render
 from torget.open311.models import Submission
 from torget.open311.params import ApiError
 from torget.open311.views.common import api, jurisdiction
+from torget.open311.views.submit import submit
 from torget.places.models import Body
 from torget.reports.models import Category, Photo, Report, Update, UpdateQuerySet
 
@@ -16,8 +17,6 @@ from torget.reports.models import Category, Photo, Report, Update, UpdateQuerySe
 @api(("GET", "POST"))
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
-        from torget.open311.views.submit import submit
-
         return submit(request, fmt)
     body = jurisdiction(request.GET)
     filters = params.request_filters(request.GET)

@@ -26,7 +26,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from torget.accounts.models import User
-from torget.delivery import actions as delivery
 from torget.lib import images, ratelimit
 from torget.places.models import Body
 from torget.reports import actions, permissions
@@ -297,7 +296,12 @@ def change_category(
     if category_id == report.category_id:
         messages.info(request, gettext("The category is unchanged."))
         return back_to(report, "category")
-    delivery.change_category(report=report, category_id=category_id)
+    actions.change_category(
+        report=report,
+        category=Category.objects.get(pk=category_id),
+        by=viewer.user,
+        body=viewer.bodies[0],
+    )
     report.refresh_from_db(fields=["category"])
     messages.success(
         request,
@@ -394,7 +398,7 @@ def timeline(request: HttpRequest, report: Report) -> Page:
     newest page."""
     updates = (
         Update.objects.filter(report=report, hidden=False)
-        .select_related("author", "body")
+        .select_related("author", "body", "new_category")
         .prefetch_related("photos")
         .order_by("created", "id")
     )

@@ -1,10 +1,19 @@
-"""Telling the reporter that the body answered, once the answer is on the report."""
+"""Telling the reporter that the body answered, once the answer is on the report, whatever
+channel the answer came through (reports.actions.record_body_answer calls tell_reporter)."""
 
+from functools import partial
+
+from django.db import transaction
 from django.tasks import task
 
 from torget.alerts.models import AlertLease, SentDigest, Subscription, SubscriptionKind
 from torget.lib import emails
 from torget.reports.models import Update
+
+
+def tell_reporter(update: Update) -> None:
+    """Queued when the answer commits; registered with reports' handlers (body_answered)."""
+    transaction.on_commit(partial(notify_reporter.enqueue, update.pk))
 
 
 @task
