@@ -299,7 +299,7 @@ def change_category(
     actions.change_category(
         report=report,
         category=Category.objects.get(pk=category_id),
-        by=viewer.user,
+        by=user,
         body=viewer.bodies[0],
     )
     report.refresh_from_db(fields=["category"])
