@@ -50,6 +50,36 @@ def test_every_subcommand_is_documented(command):
     assert f"`torget {command}" in COMMANDS, f"torget {command} is missing from docs/commands.md"
 
 
+# Django's own options, which every subcommand has and `torget help` explains.
+COMMON_OPTIONS = {
+    "--help",
+    "--version",
+    "--verbosity",
+    "--settings",
+    "--pythonpath",
+    "--traceback",
+    "--no-color",
+    "--force-color",
+    "--skip-checks",
+}
+
+
+def options_of(command: str) -> set[str]:
+    from django.core.management import get_commands, load_command_class
+
+    name = command.replace("-", "_")
+    parser = load_command_class(get_commands()[name], name).create_parser("torget", name)
+    found = {o for action in parser._actions for o in action.option_strings if o[:2] == "--"}
+    return found - COMMON_OPTIONS
+
+
+@pytest.mark.parametrize("command", torget_subcommands())
+def test_every_option_of_a_subcommand_is_documented(command):
+    rows = [line for line in COMMANDS.splitlines() if f"`torget {command}" in line]
+    missing = sorted(o for o in options_of(command) if not any(o in row for row in rows))
+    assert missing == [], f"torget {command}: {missing} missing from docs/commands.md"
+
+
 def test_the_readme_opens_with_the_two_commands():
     readme = (ROOT / "README.md").read_text()
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]

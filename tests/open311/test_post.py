@@ -48,7 +48,8 @@ def test_an_ordinary_key_gets_a_token_and_the_reporter_an_email(
     assert report.state == State.UNCONFIRMED
     assert report.title == "Lyset ved skolen er mørkt."
     assert report.reporter.email == "per@example.org"
-    assert report.reporter.name == "Per Post"
+    # The name belongs to the report until the address is proven.
+    assert (report.reporter_name, report.reporter.name) == ("Per Post", "")
     assert report.address == "Kongsvinger"
     assert [m.to for m in mail.outbox] == [["per@example.org"]]
     assert api_get(client, "/requests.json").json() == []

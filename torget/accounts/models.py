@@ -67,9 +67,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.name or self.email.split("@")[0]
 
-    def acts_for(self, body_id: int) -> bool:
-        return self.memberships.filter(body_id=body_id).exists()
-
 
 class Role(models.TextChoices):
     HANDLER = "handler", _("Case handler")

@@ -91,10 +91,6 @@ class Area(models.Model):
         self.geometry_wkb = shapely.to_wkb(geometry)
         self.min_lon, self.min_lat, self.max_lon, self.max_lat = geometry.bounds
 
-    def is_current(self, on: datetime.date | None = None) -> bool:
-        day = on or timezone.localdate()
-        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
-
 
 class BodyKind(models.TextChoices):
     KOMMUNE = "kommune", _("Municipality")

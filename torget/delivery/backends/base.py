@@ -3,7 +3,7 @@
 from typing import Protocol
 
 from torget.delivery.models import Delivery
-from torget.reports.models import Report, Update
+from torget.reports.models import Update
 
 
 class DeliveryError(Exception):
@@ -25,7 +25,3 @@ class Backend(Protocol):
     def send_update(self, delivery: Delivery, update: Update) -> None:
         """Tell the body about a citizen's update (or a reopening) on a delivered report."""
         ...
-
-
-def report_of(delivery: Delivery) -> Report:
-    return delivery.report
