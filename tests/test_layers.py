@@ -2,9 +2,9 @@
 
 The layers, from the bottom: lib; mail (the outbox); accounts and places; reports; the
 features (delivery, alerts, open311 and the apps still to come); site, the project as a whole,
-on top. A module may import its own app, any app of a lower layer, and nothing above. Features do not import
-each other at all: where one must act on what another did, it does so through the core
-(reports' handlers, registered at start-up) or a sweep.
+on top. A module may import its own app, any app of a lower layer, and nothing above.
+Features do not import each other at all: where one must act on what another did, it does
+so through the core (reports' handlers, registered at start-up) or a sweep.
 
 How it is checked, and what it cannot see:
 
