@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0005_index_created'),
+        ('reports', '0006_question_and_answers'),
     ]
 
     operations = [
