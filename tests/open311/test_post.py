@@ -55,6 +55,47 @@ def test_an_ordinary_key_gets_a_token_and_the_reporter_an_email(
     assert api_get(client, "/requests.json").json() == []
 
 
+@pytest.mark.parametrize("end", ["\r", "\u2028", "\u2029"])
+def test_a_description_whose_first_line_ends_in_any_line_break_gives_a_one_line_title(
+    client, kongsvinger_category, app_key, django_capture_on_commit_callbacks, end
+):
+    """The first line becomes the title, however the line ends; before, a CR stayed in the
+    title and the reporter's confirmation e-mail could not be built."""
+    description = f"Lyset ved skolen er mørkt.{end}Hele gata er mørk om kvelden."
+    data = request_data(kongsvinger_category, app_key, description=description)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_post(client, "/requests.json", data)
+
+    assert response.status_code == 200
+    report = Report.objects.get()
+    assert report.title == "Lyset ved skolen er mørkt."
+    assert report.detail == description
+    [sent] = mail.outbox
+    assert sent.to == ["per@example.org"]
+    assert "Lyset ved skolen er mørkt." in sent.message()["Subject"]
+
+
+def test_single_line_fields_are_one_line(
+    client, kongsvinger_category, app_key, django_capture_on_commit_callbacks
+):
+    data = request_data(
+        kongsvinger_category,
+        app_key,
+        title="Mørkt\u2029lys",
+        first_name="Per\r\n",
+        last_name="\u202ePost",
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_post(client, "/requests.json", data)
+
+    assert response.status_code == 200
+    report = Report.objects.get()
+    assert (report.title, report.reporter.name) == ("Mørkt lys", "Per Post")
+    assert len(mail.outbox) == 1
+
+
 def test_the_token_gives_the_id_once_the_reporter_confirms(client, kongsvinger_category, app_key):
     token = api_post(client, "/requests.json", request_data(kongsvinger_category, app_key)).json()[
         0

@@ -477,6 +477,44 @@ def test_control_characters_are_refused(client, kongsvinger_category, nothing_sa
     assert_refused(response, "Remove the invisible control characters")
 
 
+@pytest.mark.parametrize(
+    "separator", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1e", "\r\n", "\t"]
+)
+def test_a_title_with_a_line_or_paragraph_separator_is_one_line_and_its_e_mail_goes_out(
+    client, kongsvinger_category, separator
+):
+    """Before, the title was stored as sent, and its confirmation e-mail could not be built:
+    the e-mail package refuses a header that str.splitlines() would break."""
+    title = f"Gatelyset er mørkt{separator}ved skolen"
+
+    response = post_report(client, form_data(kongsvinger_category, title=title))
+
+    assert response.status_code == 200
+    assert Report.objects.get().title == "Gatelyset er mørkt ved skolen"
+    [sent] = mail.outbox
+    assert sent.message()["Subject"] == "Confirm your report: Gatelyset er mørkt ved skolen"
+
+
+def test_bidi_controls_are_taken_out_of_the_title_and_the_name(client, kongsvinger_category):
+    """An override makes text display in another order than it is stored."""
+    data = form_data(
+        kongsvinger_category, title="Lys \u202eetu\u202c her", name="Per \u2066Hansen\u2069"
+    )
+
+    post_report(client, data)
+
+    report = Report.objects.get()
+    assert report.title == "Lys etu her"
+    assert report.reporter.name == "Per Hansen"
+    assert len(mail.outbox) == 1
+
+
+def test_a_title_that_is_only_line_breaks_is_missing(client, kongsvinger_category, nothing_saved):
+    response = post_report(client, form_data(kongsvinger_category, title="\u2028\r\n"))
+
+    assert_refused(response, "This field is required.")
+
+
 def test_line_breaks_in_the_details_are_fine(client, kongsvinger_category):
     post_report(client, form_data(kongsvinger_category, detail="Første linje.\r\nAndre linje."))
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from torget.alerts import actions
 from torget.alerts.models import Subscription, SubscriptionKind
+from torget.lib.text import OneLineField
 from torget.places.models import Area, AreaKind, Body
 from torget.reports.models import Category, Report
 
@@ -69,7 +70,7 @@ class PointAlertForm(AlertChoices):
     )
     lat = forms.FloatField(widget=forms.HiddenInput, min_value=-90, max_value=90)
     lon = forms.FloatField(widget=forms.HiddenInput, min_value=-180, max_value=180)
-    label = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+    label = OneLineField(widget=forms.HiddenInput, required=False, max_length=200)
     field_order = ["target", "radius", "include_new", "include_fixed", "categories", "email"]
 
     def __init__(

@@ -12,6 +12,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.translation import get_language, gettext, override
 
+from torget.lib.text import header_text
+
 if TYPE_CHECKING:
     from torget.accounts.models import User
     from torget.delivery.models import Delivery
@@ -27,7 +29,8 @@ def send_login_link(user: "User", url: str, *, fallback_language: str = "") -> N
 def _send(template: str, subject: str, to: str, context: dict[str, Any]) -> None:
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[to])
+    # The last guard: whatever went into the subject, it is one line.
+    message = EmailMultiAlternatives(header_text(subject), text, to=[to])
     message.attach_alternative(html, "text/html")
     message.send()
 
@@ -147,7 +150,7 @@ def _message(
 ) -> EmailMultiAlternatives:
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[to], reply_to=[reply_to])
+    message = EmailMultiAlternatives(header_text(subject), text, to=[to], reply_to=[reply_to])
     message.attach_alternative(html, "text/html")
     return message
 
@@ -173,7 +176,7 @@ def _map_url(lat: float, lon: float) -> str:
 
 def _one_line(text: str) -> str:
     """Header-safe: a title is the citizen's words, and a line break would end the header."""
-    return " ".join(text.split())
+    return header_text(text)
 
 
 if TYPE_CHECKING:

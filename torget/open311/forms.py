@@ -8,7 +8,6 @@ Attributes arrive in three shapes, all accepted: `attribute[C]=v` (the spec, one
 import logging
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext
 
 from torget.lib import images
+from torget.lib.text import MULTILINE, has_control_characters, one_line
 from torget.open311 import records
 from torget.open311.models import ApiKey
 from torget.open311.params import ApiError, local_iso, parse_datetime, parse_number, value
@@ -38,7 +38,6 @@ ADDRESS_MAX = 300
 MEDIA_URLS_MAX = 5
 URL_MAX = 500
 SHORT_ANSWER_MAX = 1000
-MULTILINE = {"\n", "\r", "\t"}
 
 
 @dataclass
@@ -58,24 +57,20 @@ class NewRequest:
     device_id: str = ""
 
 
-def has_control_characters(text: str, allowed: set[str] | frozenset[str] = frozenset()) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
-
-
 class Reader:
     def __init__(self, data: QueryDict) -> None:
         self.data = data
         self.errors: list[str] = []
 
     def text(self, name: str, max_length: int, *, multiline: bool = False) -> str:
-        raw = value(self.data, name)
+        raw = value(self.data, name) if multiline else one_line(value(self.data, name))
         if len(raw) > max_length:
             self.errors.append(
                 gettext("%(name)s is too long: at most %(max)d characters.")
                 % {"name": name, "max": max_length}
             )
             return ""
-        if has_control_characters(raw, MULTILINE if multiline else frozenset()):
+        if has_control_characters(raw, allowed=MULTILINE if multiline else ""):
             self.errors.append(gettext("%(name)s contains control characters.") % {"name": name})
             return ""
         return raw
@@ -142,8 +137,9 @@ def service(data: QueryDict, key: ApiKey, body: Body | None) -> Category:
 
 
 def title_from(description: str) -> str:
-    """The first line of the description, shortened to a title."""
-    first = description.strip().split("\n", 1)[0].strip()
+    """The first line of the description, shortened to a title. A line may end in CR alone
+    (old Macs, some form libraries), so lines are split as Python splits them."""
+    first = one_line(next(iter(description.strip().splitlines()), ""))
     if len(first) <= TITLE_MAX_LENGTH:
         return first
     return first[: TITLE_MAX_LENGTH - 1].rstrip() + "…"
@@ -322,7 +318,7 @@ def check_answer(question: Question, given: list[str]) -> Any:
     limit = DESCRIPTION_MAX if question.datatype == Datatype.TEXT else SHORT_ANSWER_MAX
     multiline = question.datatype == Datatype.TEXT
     if len(answer) > limit or has_control_characters(
-        answer, MULTILINE if multiline else frozenset()
+        answer, allowed=MULTILINE if multiline else ""
     ):
         raise ValueError(
             gettext("%(name)s must be plain text of at most %(max)d characters.")

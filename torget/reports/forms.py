@@ -2,7 +2,6 @@
 
 import datetime
 import re
-import unicodedata
 from typing import Any
 
 from django import forms
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from torget.lib import images
+from torget.lib.text import OneLineField, refuse_control_characters_multiline
 from torget.reports.models import Category, Datatype, Question
 
 MAX_PHOTOS = 5
@@ -24,9 +24,6 @@ SHORT_ANSWER_MAX_LENGTH = 1000
 LONG_ANSWER_MAX_LENGTH = 4000
 # Up to this many choices show as radio buttons, all visible at once; more as a drop-down.
 MAX_RADIO_CHOICES = 6
-# Newlines and tabs are how people write details; every other control character is either a
-# mistake or an attempt to confuse whoever reads the report later.
-MULTILINE_ALLOWED = {"\n", "\r", "\t"}
 
 CATEGORY_NOT_OFFERED = _(
     "Choose one of the categories offered for this place. The one given is not one of them."
@@ -51,17 +48,6 @@ def categories_at(lat: float, lon: float) -> list[Category]:
 def category_offered(categories: list[Category], raw_id: object) -> Category | None:
     """The category among those offered whose id is `raw_id`, or None."""
     return next((c for c in categories if str(c.pk) == str(raw_id).strip()), None)
-
-
-def reject_control_characters(text: str, *, allowed: set[str] | None = None) -> None:
-    if any(unicodedata.category(ch) == "Cc" and ch not in (allowed or ()) for ch in text):
-        raise ValidationError(
-            _("Remove the invisible control characters from this text."), code="control"
-        )
-
-
-def reject_control_characters_multiline(text: str) -> None:
-    reject_control_characters(text, allowed=MULTILINE_ALLOWED)
 
 
 validate_phone = RegexValidator(
@@ -137,12 +123,10 @@ def question_field(question: Question) -> forms.Field:
             return forms.CharField(
                 max_length=LONG_ANSWER_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
-                validators=[reject_control_characters_multiline],
+                validators=[refuse_control_characters_multiline],
                 **common,
             )
-    return forms.CharField(
-        max_length=SHORT_ANSWER_MAX_LENGTH, validators=[reject_control_characters], **common
-    )
+    return OneLineField(max_length=SHORT_ANSWER_MAX_LENGTH, **common)
 
 
 def stored_answer(value: object) -> str | list[str] | None:
@@ -168,28 +152,26 @@ class ReportForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid": CATEGORY_NOT_OFFERED, "required": CATEGORY_NOT_OFFERED},
     )
-    title = forms.CharField(
+    title = OneLineField(
         label=_("Title"),
         max_length=TITLE_MAX_LENGTH,
         help_text=_("A few words, such as «Street light out outside number 12»."),
-        validators=[reject_control_characters],
     )
     detail = forms.CharField(
         label=_("Details"),
         max_length=DETAIL_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What is wrong, and exactly where? This is published with the report."),
-        validators=[reject_control_characters_multiline],
+        validators=[refuse_control_characters_multiline],
     )
     photos = PhotosField(
         label=_("Photos (optional)"),
         help_text=_("Up to 5 photos: JPEG, PNG, WebP or HEIC, at most 12 MB each."),
     )
-    name = forms.CharField(
+    name = OneLineField(
         label=_("Your name"),
         max_length=NAME_MAX_LENGTH,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        validators=[reject_control_characters],
     )
     email = forms.EmailField(
         label=_("Your e-mail address"),
