@@ -21,6 +21,8 @@ DEFAULT_BIND = "127.0.0.1:8000"
 WSGI_APP = "torget.wsgi:application"
 # Gunicorn lets a request in flight finish within this many seconds when told to stop.
 GRACEFUL_SECONDS = 5
+WORKER_TIMEOUT = 30
+KEEPALIVE_SECONDS = 5
 STOP_TIMEOUT = GRACEFUL_SECONDS + 5.0
 POLL_SECONDS = 0.2
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -46,13 +48,24 @@ class Command(BaseCommand):
             "--workers", type=int, default=2, help="gunicorn worker processes (default: 2)"
         )
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=8,
+            help="threads per gunicorn worker process, each handling one request (default: 8)",
+        )
+        parser.add_argument(
             "--with-worker", action="store_true", help="also run the background task worker"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bind = options["bind"] or env_str("BIND", DEFAULT_BIND)
         call_command("collectstatic", interactive=False, verbosity=0)
-        children = [Child("The web server (gunicorn)", start_gunicorn(bind, options["workers"]))]
+        children = [
+            Child(
+                "The web server (gunicorn)",
+                start_gunicorn(bind, options["workers"], options["threads"]),
+            )
+        ]
         if options["with_worker"]:
             children.append(Child("The task worker", start_worker()))
         self.stdout.write(f"Torget is running at http://{bind} (Ctrl+C to stop)")
@@ -65,11 +78,21 @@ class Command(BaseCommand):
             )
 
 
-def start_gunicorn(bind: str, workers: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(bind: str, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    """gthread workers: connections wait in each worker's event loop until they have sent
+    something, and a request is handled by one of `threads` threads. A sync worker handles
+    one connection at a time from its first byte, so a few clients sending their headers a
+    byte at a time held every worker (and gunicorn killed them at the timeout)."""
     command = [
         sys.executable, "-m", "gunicorn", WSGI_APP,
         "--bind", bind,
         "--workers", str(workers),
+        "--worker-class", "gthread",
+        "--threads", str(threads),
+        # A worker whose event loop stops answering is restarted after this many seconds.
+        "--timeout", str(WORKER_TIMEOUT),
+        # An idle kept-alive connection is closed after this many seconds.
+        "--keep-alive", str(KEEPALIVE_SECONDS),
         "--access-logfile", "-",
         "--graceful-timeout", str(GRACEFUL_SECONDS),
         # Unused, and its default path in $HOME would be shared by every Torget on the machine.
