@@ -92,7 +92,7 @@ def test_single_line_fields_are_one_line(
 
     assert response.status_code == 200
     report = Report.objects.get()
-    assert (report.title, report.reporter.name) == ("Mørkt lys", "Per Post")
+    assert (report.title, report.reporter_name) == ("Mørkt lys", "Per Post")
     assert len(mail.outbox) == 1
 
 
