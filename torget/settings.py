@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "torget.mail",
     "torget.accounts",
     "torget.places",
     "torget.reports",
@@ -159,6 +160,8 @@ REPLY_EMAIL_DOMAIN = env_str("REPLY_EMAIL_DOMAIN", "torget.localhost")
 INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET")
 # Who gets the daily digest of failed and stuck deliveries.
 DIGEST_EMAILS = env_list("DIGEST_EMAILS", [])
+# E-mails to people that were sent, or given up on, stay this many days in the admin's outbox.
+MAIL_KEEP_DAYS = int(env_float("MAIL_KEEP_DAYS", 30))
 OPEN311_TIMEOUT = env_float("OPEN311_TIMEOUT", 20.0)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -13,6 +13,7 @@ from tests.reports.conftest import report_in_kongsvinger
 from torget.delivery import actions as actions_module
 from torget.delivery import digest
 from torget.delivery.models import Contact, Delivery, DeliveryState, SendMethod
+from torget.mail.sending import send_due
 from torget.reports import actions
 
 pytestmark = pytest.mark.django_db
@@ -238,6 +239,7 @@ def test_a_permanent_smtp_refusal_leaves_the_delivery_failed_in_the_admin_and_th
     mailers.refuse("")
     listed = admin_client.get(CHANGELIST, {"state__exact": "failed"}, headers=EN)
     named = digest.send_daily_digest()
+    send_due()  # the outbox sends the digest
 
     [message] = mailers.to("drift@torget.example")
     print(

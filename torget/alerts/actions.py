@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from torget.accounts.actions import address_proven, user_for_email
 from torget.accounts.models import User
-from torget.alerts import tasks
+from torget.alerts import emails
 from torget.alerts.models import Subscription, SubscriptionKind
 from torget.lib.signing import make_token, read_token
+from torget.mail.actions import record
 from torget.places.models import Area, AreaKind, Body, Postcode
 from torget.reports.models import Category, Report
 
@@ -139,9 +140,10 @@ def sign_up_by_email(*, email: str, target: Target, language: str) -> Subscripti
         subscription.save()
         subscription.categories.set(target.categories)
     url = confirmation_url(subscription)
-    transaction.on_commit(
-        lambda: tasks.send_alert_confirmation.enqueue(subscription.pk, url, language)
+    message = emails.alert_confirmation(
+        subscription, url, days=CONFIRMATION_DAYS, fallback_language=language
     )
+    record(message)
     return subscription
 
 

@@ -6,8 +6,9 @@ from functools import partial
 from django.db import transaction
 from django.tasks import task
 
+from torget.alerts import emails
 from torget.alerts.models import AlertLease, SentDigest, Subscription, SubscriptionKind
-from torget.lib import emails
+from torget.mail.actions import record
 from torget.reports.models import Update
 
 
@@ -22,9 +23,9 @@ def notify_reporter(update_id: int) -> str:
     reporter has stopped following the report.
 
     The body's answer is what a reporter waits for, so it does not wait for the next alert
-    run. It goes in the alerts' sent log like any alert, written before the e-mail leaves
-    (see alerts/sending.py), so the alert job does not mail the reporter about it again, and
-    this task run twice mails once.
+    run. It goes in the alerts' sent log like any alert, in the transaction that puts the
+    e-mail in the outbox (see alerts/sending.py), so the alert job does not mail the reporter
+    about it again, and this task run twice mails once.
     """
     update = Update.objects.select_related("report__reporter", "body").filter(pk=update_id).first()
     if update is None or update.hidden:
@@ -44,12 +45,13 @@ def notify_reporter(update_id: int) -> str:
         return "left for the alert run"
     try:
         key = f"update:{update.pk}"
-        if SentDigest.objects.told(
-            report.reporter_id, key, since=update.created - SentDigest.CLOCK_MARGIN
-        ):
-            return "told already"
-        SentDigest.objects.create(user_id=report.reporter_id, items=key)
+        with transaction.atomic():
+            if SentDigest.objects.told(
+                report.reporter_id, key, since=update.created - SentDigest.CLOCK_MARGIN
+            ):
+                return "told already"
+            SentDigest.objects.create(user_id=report.reporter_id, items=key)
+            record(emails.report_update_notice(report, update, report.reporter))
     finally:
         AlertLease.release(holder)
-    emails.send_report_update_notice(report, update, report.reporter)
     return "sent"

@@ -10,14 +10,13 @@ the street light really works again, and a "no" then reopens the report and tell
 A report the reporter marked fixed themselves, or that is closed (not the body's
 responsibility, a duplicate...), is not asked about.
 
-Each question is recorded as a Questionnaire row before its e-mail leaves, in the same
+Each question is recorded as a Questionnaire row, with its e-mail in the outbox, in the same
 transaction that checks it is due, so a worker killed mid-run never asks anyone twice in a
-period, and two workers never both ask.
+period, two workers never both ask, and a mail server that is down delays the question
+rather than losing it.
 """
 
 import datetime
-import logging
-import smtplib
 
 from django.conf import settings
 from django.db import transaction
@@ -25,11 +24,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from torget.alerts import emails
 from torget.alerts.models import Answer, Questionnaire
 from torget.delivery.models import Delivery, DeliveryState
-from torget.lib import emails
 from torget.lib.signing import make_token, read_token
-from torget.lib.smtp import is_permanent
+from torget.mail.actions import record
 from torget.reports import actions
 from torget.reports.models import (
     FIXED_STATES,
@@ -39,8 +38,6 @@ from torget.reports.models import (
     State,
     Update,
 )
-
-log = logging.getLogger(__name__)
 
 ASK_AFTER = datetime.timedelta(weeks=4)
 # "Fixed" said by someone else is put to the reporter only while it is news; a report fixed
@@ -90,49 +87,32 @@ def send_due_questionnaires(now: datetime.datetime | None = None) -> int:
     """Ask the reporters of the reports that are due (see due_reports); return how many were
     asked. `now` is for tests; the worker passes nothing."""
     now = now or timezone.now()
-    sent = 0
+    asked = 0
     for report_id in due_reports(now).order_by("pk").values_list("pk", flat=True)[:BATCH]:
-        questionnaire = start_questionnaire(report_id, now)
-        if questionnaire is None:
-            continue
-        try:
-            send(questionnaire)
-        except (smtplib.SMTPException, OSError, ValueError) as error:
-            if is_permanent(error):
-                # The address does not exist: the question stays recorded as asked, so the
-                # next run does not try it again, and again, every hour.
-                log.warning("Questionnaire for report %s refused for good: %s", report_id, error)
-                continue
-            # The mail server is down or refuses for now. Forget the question, so the next run
-            # asks again rather than the reporter missing a whole period, and stop: every other
-            # send would wait for the same timeout.
-            log.warning("Questionnaire for report %s not sent; stopping: %r", report_id, error)
-            questionnaire.delete()
-            break
-        else:
-            sent += 1
-    return sent
+        asked += ask(report_id, now)
+    return asked
 
 
 @transaction.atomic
-def start_questionnaire(report_id: int, now: datetime.datetime) -> Questionnaire | None:
-    """Record the question, if the report is still due once its row is locked."""
-    report = Report.objects.select_for_update().filter(pk=report_id).first()
-    if report is None or not due_reports(now).filter(pk=report_id).exists():
-        return None
-    return Questionnaire.objects.create(report=report, sent=now, state_when_sent=report.state)
-
-
-def send(questionnaire: Questionnaire) -> None:
+def ask(report_id: int, now: datetime.datetime) -> bool:
+    """Record the question and its e-mail in the outbox, if the report is still due once its
+    row is locked. The outbox sends it, and tries again while the mail server is down."""
+    locked = Report.objects.select_for_update().filter(pk=report_id).first()
+    if locked is None or not due_reports(now).filter(pk=report_id).exists():
+        return False
     report = (
         Report.objects.select_related("reporter", "category__body")
         .prefetch_related("bodies")
-        .get(pk=questionnaire.report_id)
+        .get(pk=report_id)
     )
-    questionnaire.report = report
-    emails.send_questionnaire(
+    questionnaire = Questionnaire.objects.create(
+        report=report, sent=now, state_when_sent=report.state
+    )
+    message = emails.questionnaire(
         questionnaire, answer_url(questionnaire), fallback_language=report.category.body.language
     )
+    record(message)
+    return True
 
 
 def answer_url(questionnaire: Questionnaire) -> str:

@@ -11,13 +11,15 @@ import itertools
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
 from torget.accounts.models import User
+from torget.delivery import emails
 from torget.delivery.models import Delivery, DeliveryState
-from torget.lib import emails
+from torget.mail.actions import record
 from torget.places.models import Body
 
 STUCK_AFTER = datetime.timedelta(hours=24)
@@ -115,6 +117,7 @@ def send_daily_digest() -> int:
     digest = build_digest()
     if not digest.total:
         return 0
-    for address, language in recipients():
-        emails.send_delivery_digest(address, digest, language=language)
+    with transaction.atomic():
+        for address, language in recipients():
+            record(emails.delivery_digest(address, digest, language=language))
     return digest.total

@@ -33,3 +33,11 @@ def is_permanent(error: BaseException) -> bool:
 
 def is_permanent_code(code: int) -> bool:
     return 500 <= code < 600
+
+
+def is_about_the_message(error: BaseException) -> bool:
+    """Whether the failure concerns this message alone (its recipient refused, its content
+    refused or malformed), so the same SMTP connection can go on with the next one. After
+    anything else (a refused, reset or timed-out connection, a server that hung up) the next
+    message would fail the same way."""
+    return isinstance(error, (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, ValueError))

@@ -1,5 +1,5 @@
 """Every write to reports with a side effect: one keyword-only function each, in one
-transaction, with e-mail and other tasks queued on commit."""
+transaction, with the e-mails it calls for recorded in the outbox in that transaction."""
 
 import datetime
 from collections.abc import Mapping
@@ -15,8 +15,9 @@ from torget.accounts import actions as accounts
 from torget.accounts.models import User
 from torget.lib.images import ProcessedImage
 from torget.lib.signing import make_token, read_token
+from torget.mail.actions import record
 from torget.places.models import Area, Body
-from torget.reports import tasks
+from torget.reports import emails
 from torget.reports.handlers import handlers
 from torget.reports.models import (
     Category,
@@ -103,10 +104,9 @@ def submit_report(
     if confirmed:
         made_public(report)
     else:
+        # In this transaction: a report is never saved without its confirmation e-mail.
         url = confirmation_url(report)
-        transaction.on_commit(
-            lambda: tasks.send_report_confirmation.enqueue(report.pk, url, language)
-        )
+        record(emails.report_confirmation(report, url, fallback_language=language))
     return report
 
 
@@ -329,6 +329,7 @@ def hide_reporter_name(*, report: Report, by: User) -> None:
     report.updates.filter(author=by).update(show_name=False)
 
 
+@transaction.atomic
 def request_takedown(*, report: Report, by: User, reason: str) -> None:
     """The reporter asks moderators to take the report down; it stays up until they do."""
     if by.pk != report.reporter_id:
@@ -336,4 +337,15 @@ def request_takedown(*, report: Report, by: User, reason: str) -> None:
     report.takedown_requested = timezone.now()
     report.takedown_reason = reason
     report.save(update_fields=["takedown_requested", "takedown_reason", "updated"])
-    transaction.on_commit(lambda: tasks.tell_moderators_of_takedown.enqueue(report.pk))
+    tell_moderators_of_takedown(report)
+
+
+def tell_moderators_of_takedown(report: Report) -> None:
+    """Moderators hide reports in the admin, so the site's administrators are the ones told."""
+    admin_url = reverse("admin:reports_report_change", args=[report.pk])
+    moderators = User.objects.filter(is_superuser=True, is_active=True).exclude(email="")
+    for moderator in moderators:
+        language = moderator.language or settings.LANGUAGE_CODE
+        record(
+            emails.takedown_request(report, moderator.email, language=language, admin_url=admin_url)
+        )

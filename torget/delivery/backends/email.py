@@ -13,10 +13,10 @@ from email.utils import make_msgid
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from torget.delivery import emails
 from torget.delivery.backends.base import DeliveryError
 from torget.delivery.inbound import reply_address
 from torget.delivery.models import Delivery
-from torget.lib import emails
 from torget.lib.smtp import is_permanent
 from torget.reports.models import Update
 
@@ -30,7 +30,7 @@ class EmailBackend:
             delivery.message_id = make_msgid(domain=settings.REPLY_EMAIL_DOMAIN)
             delivery.save(update_fields=["message_id"])
         reply_to = reply_address(delivery.report_id, delivery.body_id)
-        message = emails.report_to_body_message(delivery, reply_to=reply_to)
+        message = emails.report_to_body(delivery, reply_to=reply_to)
         message.extra_headers.update(headers(delivery, message_id=delivery.message_id))
         send(message)
         # E-mail gives no id in the body's system; the Message-ID is on the delivery.
@@ -40,7 +40,7 @@ class EmailBackend:
         if delivery.contact is None or not delivery.contact.email:
             raise DeliveryError("The contact has no e-mail address.", permanent=True)
         reply_to = reply_address(delivery.report_id, delivery.body_id)
-        message = emails.update_to_body_message(delivery, update, reply_to=reply_to)
+        message = emails.update_to_body(delivery, update, reply_to=reply_to)
         # Derived from the update, so a repeated send carries the same Message-ID; the thread
         # headers file it under the report's first e-mail in the body's mail program.
         message_id = f"<update-{update.pk}.{delivery.pk}@{settings.REPLY_EMAIL_DOMAIN}>"
