@@ -267,15 +267,15 @@ def queue(cast: Cast, count: int) -> None:
 
 def render_messages() -> list[tuple[str, list[str], bytes]]:
     """The queued deliveries' e-mails, as the e-mail backend builds them, ready for smtplib."""
+    from torget.delivery import emails
     from torget.delivery.inbound import reply_address
     from torget.delivery.models import Delivery
-    from torget.lib import emails
 
     rendered = []
     deliveries = Delivery.objects.select_related("report__category", "report__reporter", "body")
     for delivery in deliveries.select_related("contact"):
         reply_to = reply_address(delivery.report_id, delivery.body_id)
-        message = emails.report_to_body_message(delivery, reply_to=reply_to)
+        message = emails.report_to_body(delivery, reply_to=reply_to)
         message.extra_headers["Message-ID"] = f"<bench-{delivery.pk}@torget.localhost>"
         content = message.message(policy=email.policy.SMTP).as_bytes()
         rendered.append((message.from_email, message.recipients(), content))

@@ -6,13 +6,16 @@ from django.apps import apps
 
 from torget.alerts import jobs as alerts_jobs
 from torget.delivery import jobs as delivery_jobs
+from torget.mail import jobs as mail_jobs
 from torget.reports import jobs as reports_jobs
 from torget.site import jobs as site_jobs
 from torget.site.management.commands.worker import installed_jobs, jobs
 
 
 def test_the_worker_runs_the_jobs_every_app_lists_and_no_others():
-    listed = alerts_jobs.JOBS + delivery_jobs.JOBS + reports_jobs.JOBS + site_jobs.JOBS
+    listed = (
+        alerts_jobs.JOBS + delivery_jobs.JOBS + mail_jobs.JOBS + reports_jobs.JOBS + site_jobs.JOBS
+    )
     assert sorted(job.name for job in installed_jobs()) == sorted(job.name for job in listed)
 
 
