@@ -9,6 +9,7 @@ from email.message import EmailMessage
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from torget.alerts import sending
 from torget.alerts.digest import mime_bytes
 from torget.alerts.models import AlertRun, SentDigest, SubscriptionKind
 from torget.alerts.sending import SendFailed, send_batch, send_due_alerts
+from torget.mail.models import Email, EmailState
 
 LAT, LON = KONGSVINGER_CENTRE
 LONG_SUBJECT = "Torget: 12 nye saker du følger i Kongsvinger, Eidskog og Nord-Odal " * 2
@@ -252,6 +254,22 @@ def test_an_address_refused_for_good_is_not_tried_again_and_the_others_are_sent(
     assert SentDigest.objects.count() == 5
     counting.inbox.unknown = set()
     assert send_due_alerts() == 0
+
+
+@pytest.mark.django_db
+def test_a_digest_refused_for_good_is_shown_to_staff_as_a_failed_email(
+    counting, five_people, admin_client
+):
+    counting.inbox.unknown = {five_people[0].email}
+
+    assert send_due_alerts() == 4
+
+    [email] = Email.objects.all()
+    assert (email.to, email.state) == (five_people[0].email, EmailState.FAILED)
+    assert "No such mailbox" in email.last_error
+    assert "Over SMTP" in email.text
+    page = admin_client.get(reverse("admin:mail_email_changelist"), {"state__exact": "failed"})
+    assert five_people[0].email in page.content.decode()
 
 
 @pytest.mark.django_db

@@ -48,6 +48,7 @@ from torget.alerts.digest import (
 from torget.alerts.models import AlertLease, AlertRun, SentDigest, Subscription, SubscriptionKind
 from torget.lib import geo
 from torget.lib.smtp import is_permanent
+from torget.mail.actions import record_failed
 from torget.places.models import Area
 from torget.reports.models import Report, State, Update
 
@@ -542,7 +543,10 @@ def send_one(connection: BaseEmailBackend, message: EmailMultiAlternatives) -> N
 
 
 def refused(user_id: int, message: EmailMultiAlternatives, error: Exception) -> None:
+    """Kept in the outbox as failed, where staff see it beside the other e-mails to people
+    and can send it again once the address is fixed."""
     log.warning("alert e-mail to user %s refused for good: %s", user_id, describe(error))
+    record_failed(message, error=describe(error))
 
 
 def describe(error: BaseException) -> str:
