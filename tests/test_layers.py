@@ -56,15 +56,10 @@ LAYERS = {
 # What is still wrong, each with its reason; the tests fail when an entry is no longer
 # needed, so this list only shrinks. Remove an entry in the change that fixes it.
 KNOWN_IMPORTS = {
-    # The person and body e-mails are moving out of lib into the apps that own them
-    # (mail-outbox, issue 12 point 1); until then lib/emails.py reaches up.
-    "torget/lib/emails.py": "lib's e-mail catalogue, moving into the apps",
     # The body's figures count the questionnaire's answers, which are alerts' rows.
     "torget/reports/stats.py": "questionnaire answers in the body's figures",
     # "Four weeks after the report reached its body" is read from delivery's table.
     "torget/alerts/questionnaire.py": "when the report reached its body",
-    # An import inside a function; the module is being rewritten for the outbox.
-    "torget/reports/tasks.py": "mail-outbox's rewrite",
 }
 KNOWN_WRITES = {
     # The demo loader fills every app's tables with backdated rows, in bulk, on purpose.
