@@ -16,7 +16,6 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.urls import reverse
-from django.utils.translation import get_language
 
 from torget.open311.params import Circle, RequestFilters, Window, local_iso
 from torget.places.models import Body
@@ -30,6 +29,7 @@ from torget.reports.models import (
     Report,
     ReportQuerySet,
     Update,
+    current_language,
 )
 
 DESCRIPTION_MAX = 4000
@@ -247,11 +247,6 @@ def grouped(pairs: Any) -> dict[int, list[Any]]:
 
 def photo_url(image: str, medium: str) -> str:
     return absolute(default_storage.url(medium or image))
-
-
-def current_language() -> str:
-    language = (get_language() or "nb")[:2]
-    return language if language in ("nb", "nn", "en") else "nb"
 
 
 def translated(row: dict[str, Any], field: str, language: str) -> str:

@@ -116,10 +116,7 @@ class Category(models.Model):
         return self._translated("urgent_notice")
 
     def _translated(self, field: str) -> str:
-        language = (get_language() or "nb")[:2]
-        if language not in ("nb", "nn", "en"):
-            language = "nb"
-        return str(getattr(self, f"{field}_{language}") or getattr(self, f"{field}_nb"))
+        return str(getattr(self, f"{field}_{current_language()}") or getattr(self, f"{field}_nb"))
 
 
 def current_language() -> str:
