@@ -28,13 +28,13 @@ test: install lint test-sqlite test-postgres
 
 test-sqlite: install
 	@echo "== Tests on SQLite =="
-	env -u TORGET_DATABASE_URL $(BIN)/pytest -n auto
+	env -u TORGET_DATABASE_URL $(BIN)/pytest -n auto --dist worksteal
 
 # PostgreSQL runs when reachable; in CI an unreachable server fails the run instead.
 test-postgres: install
 	@if $(BIN)/python -c 'import psycopg,sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()' '$(PG_URL)' 2>/dev/null; then \
 		echo "== Tests on PostgreSQL =="; \
-		TORGET_DATABASE_URL='$(PG_URL)' $(BIN)/pytest -n auto; \
+		TORGET_DATABASE_URL='$(PG_URL)' $(BIN)/pytest -n auto --dist worksteal; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) cannot be reached; in CI that is a failure."; exit 1; \
 	else \

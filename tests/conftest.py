@@ -1,5 +1,6 @@
 """Shared fixtures: real data paths and the cast of people the tests speak about."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,39 @@ def kommuner(db, kommune_features):
         for body, area in zip(bodies, areas, strict=True)
     )
     forget_area_index()
+
+
+def uses_the_test_database(item: pytest.Item) -> bool:
+    """Whether a test reaches the database under test (pytest-django lets no other test in).
+
+    The `django_db` marker requests the database at run time, so it does not show among the
+    fixture names; `db`, `transactional_db`, `live_server` and the like all pull in
+    `_django_db_helper`, which does.
+    """
+    return bool(item.get_closest_marker("django_db")) or "_django_db_helper" in getattr(
+        item, "fixturenames", ()
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that use the database under test.
+
+    `make test` runs the suite twice, on SQLite and then on PostgreSQL. A test that never
+    touches the database under test (the import rules, the docs, settings read in a
+    subprocess, tests that make a scratch database of each kind themselves) does exactly the
+    same thing both times, so the second pass leaves it out and says how many it left.
+    TORGET_TEST_EVERYTHING=1 runs them anyway.
+    """
+    url = os.environ.get("TORGET_DATABASE_URL", "")
+    if not url.startswith("postgres") or os.environ.get("TORGET_TEST_EVERYTHING") == "1":
+        return
+    # Tests named on the command line one by one are run whatever they use.
+    if all("::" in arg for arg in config.args):
+        return
+    kept: list[pytest.Item] = []
+    left: list[pytest.Item] = []
+    for item in items:
+        (kept if uses_the_test_database(item) else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
