@@ -51,6 +51,7 @@ LAYERS = {
     "delivery": 4,
     "alerts": 4,
     "open311": 4,
+    "staff": 4,
     "site": 5,
 }
 # What is still wrong, each with its reason; the tests fail when an entry is no longer

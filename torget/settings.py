@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "torget.alerts",
     "torget.delivery",
     "torget.open311",
+    "torget.staff",
     "torget.site",
     "simple_history",
 ]

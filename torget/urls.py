@@ -19,6 +19,7 @@ urlpatterns = [
     path("feeds/", include("torget.alerts.feed_urls")),
     path("questionnaire/", include("torget.alerts.questionnaire_urls")),
     path("open311/", include("torget.open311.urls")),
+    path("staff/", include("torget.staff.urls")),
     path("", include("torget.site.urls")),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -56,11 +56,12 @@ def test_the_features_handlers_are_registered_at_start_up():
     from torget.alerts import actions as alert_actions
     from torget.alerts import notify
     from torget.delivery import actions as delivery_actions
+    from torget.staff import actions as staff_actions
 
-    assert handlers.report_due == [delivery_actions.queue_deliveries]
-    assert handlers.citizen_update == [delivery_actions.tell_bodies]
+    assert handlers.report_due == [delivery_actions.queue_deliveries, staff_actions.open_handlings]
+    assert handlers.citizen_update == [delivery_actions.tell_bodies, staff_actions.citizen_wrote]
     assert handlers.took_part == [alert_actions.follow_report]
-    assert handlers.body_answered == [notify.tell_reporter]
+    assert handlers.body_answered == [notify.tell_reporter, staff_actions.body_answered]
 
 
 def test_moving_a_report_to_another_category_is_a_timeline_entry_with_the_bodys_badge(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -199,7 +200,9 @@ def add_support(*, report: Report, user: User) -> Support:
     """ "I have this problem too". Saying it twice counts once."""
     if not report.is_public:
         raise NotAllowed("Only a public report can be supported.")
-    support, _ = Support.objects.get_or_create(report=report, user=user)
+    support, created = Support.objects.get_or_create(report=report, user=user)
+    if created:
+        Report.objects.filter(pk=report.pk).update(supporters=F("supporters") + 1)
     took_part(user, report)
     return support
 

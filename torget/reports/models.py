@@ -286,6 +286,9 @@ class Report(models.Model):
     closed = models.DateTimeField(_("closed"), null=True, blank=True)
     # The body's first public answer, for "median time to first answer".
     answered = models.DateTimeField(_("first answered"), null=True, blank=True)
+    # How many people said "I have this problem too" (Support rows), kept by
+    # actions.add_support so that the staff inbox can sort by it through an index.
+    supporters = models.PositiveIntegerField(_("supporters"), default=0)
     takedown_requested = models.DateTimeField(_("take-down requested"), null=True, blank=True)
     takedown_reason = models.TextField(_("reason for take-down"), blank=True)
     # The answers to the category's extra questions, by question code: a string, or a list
@@ -309,6 +312,8 @@ class Report(models.Model):
             models.Index(fields=["fixed"], name="report_fixed"),
             # Newest first across every public state: Open311's GET requests, 1000 at a time.
             models.Index(fields=["created", "id"], name="report_created_id"),
+            # The staff inbox sorted by supporters, most first (read backwards).
+            models.Index(fields=["supporters", "created", "id"], name="report_supporters"),
         ]
 
     def __str__(self) -> str:

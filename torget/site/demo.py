@@ -8,6 +8,7 @@ so a load is repeatable; their dates are relative to the moment of loading.
 
 import datetime
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import StringIO
@@ -58,6 +59,7 @@ from torget.site.demo_texts import (
     STATE_WEIGHTS,
     STREETS,
 )
+from torget.staff import actions as staff_actions
 
 Say = Callable[[str], None]
 
@@ -661,6 +663,13 @@ def save_stories(stories: list[Story], rng: random.Random, cast: Cast) -> tuple[
     supports = Support.objects.bulk_create(
         [support for story in stories for support in story_supports(story, rng, cast)]
     )
+    counted = Counter(support.report_id for support in supports)
+    for report in reports:
+        report.supporters = counted[report.pk]
+    Report.objects.bulk_update([r for r in reports if r.supporters], ["supporters"])
+    # Written in bulk, the reports reached their bodies without the handlers that open
+    # each body's handling of them, so the staff inbox is given them here.
+    staff_actions.open_missing_handlings()
     return len(updates), len(supports)
 
 
