@@ -121,6 +121,22 @@ def eidskog_roads(eidskog):
     )
 
 
+@pytest.fixture
+def county_roads(kongsvinger):
+    """A category of a county road authority that covers Kongsvinger too."""
+    county = Body.objects.create(
+        name="Innlandet fylkeskommune", slug="innlandet", kind="fylkeskommune"
+    )
+    county.areas.set(kongsvinger.areas.all())
+    return Category.objects.create(
+        body=county,
+        slug="fylkesvei",
+        name_nb="Fylkesvei",
+        name_nn="Fylkesveg",
+        name_en="County roads",
+    )
+
+
 def report(reporter_user, category: Category, **fields: Any) -> Report:
     """A public report by a logged-in reporter, at Kongsvinger's centre."""
     values: dict[str, Any] = {

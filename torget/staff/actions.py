@@ -10,6 +10,7 @@ change came through.
 """
 
 import datetime
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -17,7 +18,8 @@ from django.utils import timezone
 
 from torget.accounts.models import Membership, User
 from torget.places.models import Body
-from torget.reports.models import Report, State, Update
+from torget.reports import actions as report_actions
+from torget.reports.models import Category, Report, State, Update
 from torget.staff.models import EntryKind, Handling, InternalEntry, Priority, SavedFilter
 
 
@@ -149,6 +151,53 @@ def add_note(*, report: Report, body: Body, by: User, text: str) -> InternalEntr
     )
     stamp_acted(report, body, at=note.created)
     return note
+
+
+@transaction.atomic
+def move_to_category(*, report: Report, body: Body, by: User, category: Category) -> Update:
+    """reports.actions.change_category (another body's category sends the report there too), as an
+    act of this body's staff."""
+    responsible(report, body)
+    update = report_actions.change_category(report=report, category=category, by=by, body=body)
+    stamp_acted(report, body)
+    return update
+
+
+# Many reports at once. Each function is one transaction: when one report cannot be changed
+# (say a moderator hid it a moment ago), none is, and the message names the report.
+
+
+@transaction.atomic
+def assign_many(*, reports: list[Report], body: Body, by: User, assignee: User | None) -> None:
+    for report in reports:
+        assign(report=report, body=body, by=by, assignee=assignee)
+
+
+@transaction.atomic
+def set_priority_many(
+    *, reports: list[Report], body: Body, by: User, priority: Priority | None
+) -> None:
+    for report in reports:
+        set_priority(report=report, body=body, by=by, priority=priority)
+
+
+@transaction.atomic
+def answer_many(
+    *, reports: list[Report], body: Body, by: User, text_for: Callable[[Report], str], state: str
+) -> None:
+    """Each report answered through reports.actions.answer_as_body, so each reporter and the
+    followers are told as for any answer. `text_for` gives each report its own text (a
+    template's placeholders differ from report to report)."""
+    for report in reports:
+        text, new_state = text_for(report), "" if state == report.state else state
+        if not text and not new_state:
+            continue  # Already in that state, and nothing to say: no empty answer.
+        try:
+            report_actions.answer_as_body(
+                report=report, staff=by, body=body, text=text, new_state=new_state
+            )
+        except report_actions.NotAllowed as error:
+            raise NotAllowed(f"#{report.pk}: {error}") from error
 
 
 # Saved filters.
