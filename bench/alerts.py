@@ -497,7 +497,10 @@ def make_reports(rng: np.random.Generator, places: Places) -> int:
     follows = Subscription.objects.bulk_create(
         (
             Subscription(
-                user_id=report.reporter_id, kind="report", report=report, confirmed=report.confirmed
+                user=report.known_reporter(),
+                kind="report",
+                report=report,
+                confirmed=report.confirmed,
             )
             for report in reports
         ),

@@ -20,6 +20,7 @@ GEOCODER = "offline"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 # An empty, existing directory, so whitenoise has nothing to warn about.
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="torget-static-"))

@@ -139,6 +139,16 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+# People's data exports: files no web server may serve, outside MEDIA_ROOT.
+PRIVATE_ROOT = Path(env_str("PRIVATE_ROOT", str(DATA_DIR / "private")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT},
+    },
+}
 WHITENOISE_USE_FINDERS = DEBUG
 
 # The demo keeps every e-mail in DATA_DIR/outbox, readable at /dev/outbox. In production the
@@ -163,6 +173,8 @@ INBOUND_EMAIL_SECRET = env_str("INBOUND_EMAIL_SECRET")
 DIGEST_EMAILS = env_list("DIGEST_EMAILS", [])
 # E-mails to people that were sent, or given up on, stay this many days in the admin's outbox.
 MAIL_KEEP_DAYS = int(env_float("MAIL_KEEP_DAYS", 30))
+# How long the e-mailed link to a person's data export works (once).
+EXPORT_LINK_HOURS = env_float("EXPORT_LINK_HOURS", 72)
 OPEN311_TIMEOUT = env_float("OPEN311_TIMEOUT", 20.0)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

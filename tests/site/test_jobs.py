@@ -4,6 +4,7 @@ import datetime
 
 from django.apps import apps
 
+from torget.accounts import jobs as accounts_jobs
 from torget.alerts import jobs as alerts_jobs
 from torget.delivery import jobs as delivery_jobs
 from torget.mail import jobs as mail_jobs
@@ -14,7 +15,12 @@ from torget.site.management.commands.worker import installed_jobs, jobs
 
 def test_the_worker_runs_the_jobs_every_app_lists_and_no_others():
     listed = (
-        alerts_jobs.JOBS + delivery_jobs.JOBS + mail_jobs.JOBS + reports_jobs.JOBS + site_jobs.JOBS
+        accounts_jobs.JOBS
+        + alerts_jobs.JOBS
+        + delivery_jobs.JOBS
+        + mail_jobs.JOBS
+        + reports_jobs.JOBS
+        + site_jobs.JOBS
     )
     assert sorted(job.name for job in installed_jobs()) == sorted(job.name for job in listed)
 

@@ -1,19 +1,26 @@
-"""Writes and side effects for accounts: the account for an address, login links, and the
-language a person reads."""
+"""Writes and side effects for accounts: the account for an address, login links, the
+language a person reads, and a person's data: its export and its erasure."""
 
+import datetime
+from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from torget.accounts import emails
-from torget.accounts.models import User
+from torget.accounts import emails, exports, tasks
+from torget.accounts.handlers import EVERYTHING, Scope, handlers
+from torget.accounts.models import DataExport, SignIn, User
 from torget.accounts.tokens import login_link_tokens
-from torget.mail.actions import record
+from torget.lib.signing import BadToken, make_token, read_token
+from torget.mail.actions import forget_address, record
 
 
 def user_for_email(email: str) -> User:
@@ -91,3 +98,127 @@ def remember_language(user: User, language: str | None, *, replace: bool = False
         return
     user.language = language
     user.save(update_fields=["language"])
+
+
+def record_sign_in(user: User, method: str) -> None:
+    SignIn.objects.create(user=user, method=method)
+
+
+# A person's data: the export, and the erasure.
+
+EXPORT_PURPOSE = "data-export"
+
+
+class ExportPending(Exception):
+    """An export asked for earlier is still being made; one at a time is enough."""
+
+
+@transaction.atomic
+def request_export(*, user: User) -> DataExport:
+    """Ask the worker for the person's data. The ZIP is made by the task, not in the request:
+    a person with many photos would otherwise hold a web worker for as long as it takes."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if DataExport.objects.filter(user=user, ready__isnull=True).exists():
+        raise ExportPending
+    export = DataExport.objects.create(user=user)
+    transaction.on_commit(partial(tasks.prepare_export.enqueue, export.pk), robust=True)
+    return export
+
+
+def prepare_export(export_id: int) -> str:
+    """Make the ZIP, then e-mail its link. The file is written before the transaction that
+    records it, so a worker killed in between leaves a file that no row names, which the
+    hourly job does not know of; the row stays waiting and the task is tried again."""
+    export = DataExport.objects.select_related("user").filter(pk=export_id).first()
+    if export is None or not export.waiting:
+        return "gone or done"
+    name = exports.save_export_file(export)
+    with transaction.atomic():
+        now = timezone.now()
+        ready = DataExport.objects.filter(pk=export.pk, ready__isnull=True).update(
+            ready=now, expires=now + export_link_life(), file=name
+        )
+        if not ready:
+            transaction.on_commit(partial(exports.delete_file, name))
+            return "made twice; the copy removed"
+        url = settings.BASE_URL + reverse(
+            "accounts:download_export", args=[make_token(EXPORT_PURPOSE, str(export.pk))]
+        )
+        record(emails.data_export_ready(export.user, url, expires=now + export_link_life()))
+    return "ready"
+
+
+def export_link_life() -> datetime.timedelta:
+    return datetime.timedelta(hours=settings.EXPORT_LINK_HOURS)
+
+
+class ExportGone(Exception):
+    """The link was used already, has run out, or is not this person's."""
+
+
+def export_for_token(token: str, user: User) -> DataExport:
+    try:
+        export_id = read_token(
+            EXPORT_PURPOSE, token, max_age_seconds=int(export_link_life().total_seconds())
+        )
+    except BadToken as error:
+        raise ExportGone from error
+    export = DataExport.objects.filter(pk=export_id, user=user).first()
+    if export is None or export.waiting or export.downloaded is not None:
+        raise ExportGone
+    if export.expires is not None and export.expires < timezone.now():
+        raise ExportGone
+    return export
+
+
+def use_export(export: DataExport) -> bool:
+    """Mark the export downloaded; of two requests racing with one link, one wins. The hourly
+    job removes the file once the download has had time to finish."""
+    used = DataExport.objects.filter(pk=export.pk, downloaded__isnull=True).update(
+        downloaded=timezone.now()
+    )
+    return used == 1
+
+
+def forget_exports(now: datetime.datetime, *, grace: datetime.timedelta) -> int:
+    """Remove the exports that were downloaded more than `grace` ago or whose link ran out,
+    file and row. Deleting the row first and the file after the commit: a file without a row
+    is harmless, a row without its file would be a broken link."""
+    removed = 0
+    done = DataExport.objects.filter(
+        Q(downloaded__lt=now - grace) | Q(expires__lt=now)
+    ).values_list("pk", "file")
+    for pk, name in done:
+        with transaction.atomic():
+            removed += DataExport.objects.filter(pk=pk).delete()[0]
+            transaction.on_commit(partial(exports.delete_file, name))
+    return removed
+
+
+@transaction.atomic
+def erase_account(*, user: User) -> int:
+    """Erase a person: every app removes its links to them (the highest first, since their
+    rows reach the person through the core's), then the account goes. The public reports
+    and updates stay, without the person. An address erased can sign up again as someone
+    new. Returns the number of rows changed or removed."""
+    changed = forget(user, EVERYTHING)
+    names = list(DataExport.objects.filter(user=user).values_list("file", flat=True))
+    for name in names:
+        transaction.on_commit(partial(exports.delete_file, name))
+    changed += forget_address(user.email)
+    # The admin's log names the account in its words ("Kari Nordmann"), with its id.
+    user_type = ContentType.objects.get_for_model(User)
+    changed += LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).delete()[0]
+    changed += user.delete()[0]
+    return changed
+
+
+def forget(user: User, scope: Scope) -> int:
+    return sum(erase(user, scope) for erase in reversed(handlers.erase))
+
+
+@transaction.atomic
+def anonymise_within(*, user: User, scope: Scope) -> int:
+    """A staff request to anonymise a person within one body's reports: the links from those
+    reports (and updates and supports on them) to the person go; the account stays."""
+    return forget(user, scope)

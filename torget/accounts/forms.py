@@ -22,3 +22,13 @@ class LoginLinkRequestForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].lower()
+
+
+class EraseForm(forms.Form):
+    understood = forms.BooleanField(
+        label=_(
+            "I understand that my account is erased for good, and that my reports and updates "
+            "stay public without my name."
+        ),
+        error_messages={"required": _("Tick the box to say that you understand.")},
+    )

@@ -1,5 +1,6 @@
 """People: a user is an e-mail address, and may act for one or more bodies as staff."""
 
+import datetime
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -91,3 +92,61 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.body} ({self.get_role_display()})"
+
+
+class SignInMethod(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    LINK = "link", _("Link by e-mail")
+
+
+class SignIn(models.Model):
+    """A time the person logged in, and how: shown to them in their data, so they can see a
+    login they did not make. Removed after a period (docs/deploy.md)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    method = models.CharField(_("method"), max_length=10, choices=SignInMethod.choices)
+
+    class Meta:
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+        indexes = [
+            # Retention: "sign-ins older than N days".
+            models.Index(fields=["at"], name="sign_in_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DataExportQuerySet(models.QuerySet["DataExport"]):
+    def done_with(self, now: datetime.datetime) -> "DataExportQuerySet":
+        """Downloaded, or whose link has run out: the file is to go."""
+        return self.filter(models.Q(downloaded__isnull=False) | models.Q(expires__lt=now))
+
+
+class DataExport(models.Model):
+    """A person's request for their data: the worker writes the ZIP into the private storage
+    (never under MEDIA_ROOT, which the web server may serve) and e-mails a link to it, which
+    works once and until `expires`. The file and the row go once it is downloaded or expired."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    requested = models.DateTimeField(_("requested"), default=timezone.now)
+    ready = models.DateTimeField(_("ready"), null=True, blank=True)
+    expires = models.DateTimeField(_("link expires"), null=True, blank=True)
+    downloaded = models.DateTimeField(_("downloaded"), null=True, blank=True)
+    # The file's name in storages["private"]; random, so it cannot be guessed.
+    file = models.CharField(max_length=200, blank=True)
+
+    objects = DataExportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} for {self.user_id}"
+
+    @property
+    def waiting(self) -> bool:
+        return self.ready is None

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from torget.accounts import actions
 from torget.accounts.forms import LoginForm, LoginLinkRequestForm
-from torget.accounts.models import User
+from torget.accounts.models import SignInMethod, User
 from torget.accounts.tokens import login_link_tokens
 from torget.lib import ratelimit
 
@@ -39,6 +39,7 @@ def log_in(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         user = form.get_user()
         auth.login(request, user)
+        actions.record_sign_in(user, SignInMethod.PASSWORD)
         actions.remember_language(user, get_language())
         return redirect(_next_url(request))
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
@@ -76,6 +77,7 @@ def log_in_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpRespo
     if user is None or not actions.use_login_link(user):
         return render(request, "accounts/login_link_invalid.html", status=400)
     auth.login(request, user, backend=LINK_LOGIN_BACKEND)
+    actions.record_sign_in(user, SignInMethod.LINK)
     actions.remember_language(user, get_language())
     return redirect(_next_url(request))
 

@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from torget.accounts.actions import address_proven, user_for_email
+from torget.accounts.handlers import Scope
 from torget.accounts.models import User
-from torget.alerts import emails
-from torget.alerts.models import Subscription, SubscriptionKind
+from torget.alerts import emails, personal_data
+from torget.alerts.models import SentDigest, Subscription, SubscriptionKind
 from torget.lib.signing import make_token, read_token
 from torget.mail.actions import record
 from torget.places.models import Area, AreaKind, Body, Postcode
@@ -269,3 +270,16 @@ def change_subscription(*, subscription: Subscription, changes: Changes) -> None
     subscription.save(update_fields=fields)
     if subscription.kind != SubscriptionKind.REPORT:
         subscription.categories.set(changes.categories)
+
+
+@transaction.atomic
+def forget_person(user: User, scope: Scope) -> int:
+    """The person's alerts stop and go, within the scope; the log of what they were mailed
+    goes with the account (it is only ever read per person)."""
+    subscriptions = Subscription.objects.filter(
+        pk__in=personal_data.subscriptions_of(user, scope).values("pk")
+    )
+    removed = subscriptions.delete()[0]
+    if scope.everything:
+        removed += SentDigest.objects.filter(user=user).delete()[0]
+    return removed

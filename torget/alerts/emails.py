@@ -32,7 +32,7 @@ def questionnaire(
 ) -> EmailMultiAlternatives:
     """Four weeks on, "has it been fixed?", with the signed link to answer by."""
     report = questionnaire.report
-    user = report.reporter
+    user = report.known_reporter()
     with override(language(user.language, fallback_language)):
         context = {
             "user": user,

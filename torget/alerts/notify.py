@@ -30,11 +30,13 @@ def notify_reporter(update_id: int) -> str:
     update = Update.objects.select_related("report__reporter", "body").filter(pk=update_id).first()
     if update is None or update.hidden:
         return "gone"
-    report = update.report
-    if update.author_id == report.reporter_id:
+    report, reporter = update.report, update.report.reporter
+    if reporter is None:
+        return "the reporter's account is erased"
+    if update.author_id == reporter.pk:
         return "written by the reporter"
     unfollowed = Subscription.objects.filter(
-        user_id=report.reporter_id, kind=SubscriptionKind.REPORT, report=report, active=False
+        user=reporter, kind=SubscriptionKind.REPORT, report=report, active=False
     )
     if unfollowed.exists():
         return "not following"
@@ -47,11 +49,11 @@ def notify_reporter(update_id: int) -> str:
         key = f"update:{update.pk}"
         with transaction.atomic():
             if SentDigest.objects.told(
-                report.reporter_id, key, since=update.created - SentDigest.CLOCK_MARGIN
+                reporter.pk, key, since=update.created - SentDigest.CLOCK_MARGIN
             ):
                 return "told already"
-            SentDigest.objects.create(user_id=report.reporter_id, items=key)
-            record(emails.report_update_notice(report, update, report.reporter))
+            SentDigest.objects.create(user=reporter, items=key)
+            record(emails.report_update_notice(report, update, reporter))
     finally:
         AlertLease.release(holder)
     return "sent"

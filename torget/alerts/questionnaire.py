@@ -151,6 +151,8 @@ def answer_questionnaire(
     report = questionnaire.report
     reporter = report.reporter
     actions.lock_lifecycle(report)
+    if reporter is None:
+        raise actions.NotAllowed("The reporter's account is erased.")
     if not report.is_public:
         raise actions.NotAllowed("The report is no longer public.")
     update: Update | None = None

@@ -9,8 +9,10 @@ class DeliveryConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: an app's modules that use models can only be loaded
         # once the app registry is ready.
-        from torget.delivery import actions
+        from torget.accounts import handlers as person
+        from torget.delivery import actions, personal_data
         from torget.reports.handlers import handlers, register
 
         register(handlers.report_due, actions.queue_deliveries)
         register(handlers.citizen_update, actions.tell_bodies)
+        register(person.handlers.export, personal_data.export_parts)

@@ -50,7 +50,7 @@ def update_to_body(delivery: Delivery, update: Update, *, reply_to: str) -> Emai
             "report": report,
             "update": update,
             "reopened": update.new_state == State.OPEN,
-            "by_reporter": update.author_id == report.reporter_id,
+            "by_reporter": update.author_id is not None and update.author_id == report.reporter_id,
             "report_url": absolute(report.get_absolute_url()),
         }
         subject = gettext("Update on report %(id)s: %(title)s") % {

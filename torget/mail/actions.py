@@ -78,3 +78,9 @@ def send_again(emails: Iterable[Email]) -> int:
         transaction.on_commit(partial(tasks.send_email.enqueue, email.pk), robust=True)
         count += 1
     return count
+
+
+def forget_address(address: str) -> int:
+    """Remove every e-mail to `address`, sent or not: the person was erased, and a message
+    still waiting would be to someone Torget no longer knows."""
+    return Email.objects.filter(to__iexact=address).delete()[0]

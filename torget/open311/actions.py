@@ -4,6 +4,9 @@ it arrived."""
 from django.db import transaction
 
 from torget.accounts.actions import user_for_email
+from torget.accounts.handlers import Scope
+from torget.accounts.models import User
+from torget.open311 import personal_data
 from torget.open311.forms import NewRequest
 from torget.open311.models import ApiKey, Submission
 from torget.reports import actions
@@ -36,3 +39,11 @@ def file_request(*, new: NewRequest, key: ApiKey, language: str) -> Submission:
         media_urls=new.media_urls,
         device_id=new.device_id,
     )
+
+
+@transaction.atomic
+def forget_person(user: User, scope: Scope) -> int:
+    """The device id an app sent with the person's reports goes; runs before reports lets
+    go of the person, while the reports still lead to them."""
+    found = Submission.objects.filter(pk__in=personal_data.submissions_of(user, scope).values("pk"))
+    return found.exclude(device_id="").update(device_id="")

@@ -4,21 +4,25 @@ transaction, with the e-mails it calls for recorded in the outbox in that transa
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone
 
 from torget.accounts import actions as accounts
+from torget.accounts.handlers import Scope
 from torget.accounts.models import User
 from torget.lib.images import ProcessedImage
 from torget.lib.signing import make_token, read_token
 from torget.mail.actions import record
 from torget.places.models import Area, Body
-from torget.reports import emails
+from torget.reports import emails, personal_data
 from torget.reports.handlers import handlers
 from torget.reports.models import (
     Category,
@@ -143,14 +147,16 @@ def confirm_report(*, report: Report) -> None:
     locked = Report.objects.select_for_update().get(pk=report.pk)
     locked.confirm()
     report.refresh_from_db()
-    accounts.address_proven(report.reporter, name=report.reporter_name, phone=report.reporter_phone)
+    accounts.address_proven(
+        report.known_reporter(), name=report.reporter_name, phone=report.reporter_phone
+    )
     made_public(report)
 
 
 def made_public(report: Report) -> None:
     """The reporter follows their report, and the bodies are sent it (through the features'
     handlers; see handlers.py)."""
-    took_part(report.reporter, report)
+    took_part(report.known_reporter(), report)
     for handle in handlers.report_due:
         handle(report)
 
@@ -352,3 +358,47 @@ def tell_moderators_of_takedown(report: Report) -> None:
         record(
             emails.takedown_request(report, moderator.email, language=language, admin_url=admin_url)
         )
+
+
+# A person's data (accounts/handlers.py): erasing them, and removing what retention says.
+
+
+@transaction.atomic
+def forget_person(user: User, scope: Scope) -> int:
+    """Remove every link from reports to the person, within the scope: the reports and
+    updates stay as they were made public, without a reporter, name or phone; supports go;
+    reports never confirmed (never public) go. Returns the rows changed or removed."""
+    reports = personal_data.within(Report.objects.filter(reporter=user), scope)
+    updates = personal_data.within(Update.objects.filter(author=user), scope, "report__")
+    supports = personal_data.within(Support.objects.filter(user=user), scope, "report__")
+    changed = delete_reports(Report.objects.filter(pk__in=reports.filter(state=State.UNCONFIRMED)))
+    changed += Report.objects.filter(pk__in=reports).update(
+        reporter=None, reporter_name="", reporter_phone="", show_name=False
+    )
+    changed += Update.objects.filter(pk__in=updates).update(author=None, show_name=False)
+    supported = list(supports.values_list("report_id", flat=True))
+    changed += Support.objects.filter(pk__in=supports).delete()[0]
+    # One support per person and report, so each of those reports counts one fewer.
+    Report.objects.filter(pk__in=supported).update(supporters=Greatest(F("supporters") - 1, 0))
+    return changed
+
+
+def delete_reports(reports: QuerySet[Report]) -> int:
+    """Delete reports with everything on them, and their photos' files once that commits."""
+    files = [
+        name
+        for names in Photo.objects.filter(report__in=reports).values_list(
+            "image", "medium", "thumbnail"
+        )
+        for name in names
+        if name
+    ]
+    deleted = reports.delete()[1].get(Report._meta.label, 0)
+    storage = Photo._meta.get_field("image").storage
+    transaction.on_commit(partial(delete_files, storage, files))
+    return deleted
+
+
+def delete_files(storage: Storage, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)

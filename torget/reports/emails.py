@@ -12,7 +12,7 @@ from torget.reports.models import Report
 def report_confirmation(
     report: Report, url: str, *, fallback_language: str = ""
 ) -> EmailMultiAlternatives:
-    user = report.reporter
+    user = report.known_reporter()
     with override(language(user.language, fallback_language)):
         context = {
             "user": user,

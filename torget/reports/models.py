@@ -28,6 +28,10 @@ class InvalidTransition(Exception):
     """A state change that the report's lifecycle does not allow."""
 
 
+class ReporterErased(Exception):
+    """The report's reporter erased their account; there is nobody to write to."""
+
+
 class State(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Unconfirmed")
     OPEN = "open", _("Open")
@@ -263,8 +267,13 @@ class Report(models.Model):
     bodies = models.ManyToManyField("places.Body", related_name="reports", blank=True)
     title = models.CharField(_("title"), max_length=200)
     detail = models.TextField(_("details"), blank=True)
+    # None once the reporter erased their account: the report stays, without them.
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
     )
     # What the reporter gave with this report. It is used for this report (its delivery to
     # the body) and reaches the account only once the address is proven: anyone can type
@@ -352,10 +361,20 @@ class Report(models.Model):
 
     def name_for_body(self) -> str:
         """The name given with this report, else the (proven) account's."""
-        return self.reporter_name or self.reporter.name
+        return self.reporter_name or (self.reporter.name if self.reporter else "")
 
     def phone_for_body(self) -> str:
-        return self.reporter_phone or self.reporter.phone
+        return self.reporter_phone or (self.reporter.phone if self.reporter else "")
+
+    def known_reporter(self) -> "User":
+        """The reporter, on the paths that have one: a report is confirmed, and its
+        questionnaires are sent, only while its reporter has an account."""
+        if self.reporter is None:
+            raise ReporterErased(f"Report {self.pk} has no reporter any more.")
+        return self.reporter
+
+    def email_for_body(self) -> str:
+        return self.reporter.email if self.reporter else ""
 
     # The lifecycle. Each method is one legal move; anything else raises InvalidTransition.
 

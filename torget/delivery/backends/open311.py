@@ -126,7 +126,7 @@ def request_fields(report: Report, contact: Contact) -> dict[str, FormValue]:
         "long": f"{report.lon:.6f}",
         "address_string": report.address,
         "description": description(report),
-        "email": report.reporter.email,
+        "email": report.email_for_body(),
         "first_name": first_name,
         "last_name": last_name,
         "phone": report.phone_for_body(),
