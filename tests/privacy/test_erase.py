@@ -183,3 +183,18 @@ def test_only_the_admin_log_of_her_account_goes(client, lived_in, admin_user):
     assert not LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(User), object_id=str(lived_in.user.pk)
     ).exists()
+
+
+def test_an_account_still_needed_by_a_body_is_not_half_erased(client, lived_in, kongsvinger_body):
+    """Staff's internal notes keep their author (the staff app registers no erasure): the
+    erasure stops whole, with a clear answer, never a server error."""
+    from torget.staff.models import InternalEntry
+
+    InternalEntry.objects.create(
+        report=lived_in.report, body=kongsvinger_body, author=lived_in.user, kind="note"
+    )
+    response = erase(client)
+    assert response.status_code == 409
+    assert User.objects.filter(pk=lived_in.user.pk).exists()
+    assert Report.objects.get(pk=lived_in.report.pk).reporter_name == KARI_NAME
+    assert Subscription.objects.filter(user=lived_in.user).exists()

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -209,8 +209,17 @@ def erase_account(*, user: User) -> int:
     # The admin's log names the account in its words ("Kari Nordmann"), with its id.
     user_type = ContentType.objects.get_for_model(User)
     changed += LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).delete()[0]
-    changed += user.delete()[0]
+    try:
+        changed += user.delete()[0]
+    except ProtectedError as error:
+        # A row of an app that registered no erasure still needs the account; the whole
+        # erasure is rolled back, and the person is told to ask the administrators.
+        raise NotErasable(sorted({row._meta.label for row in error.protected_objects})) from error
     return changed
+
+
+class NotErasable(Exception):
+    """Some rows still need the account (the names of their models are the argument)."""
 
 
 def forget(user: User, scope: Scope) -> int:

@@ -76,6 +76,17 @@ def erase(request: HttpRequest) -> HttpResponse:
         latest = DataExport.objects.filter(user=user).order_by("-requested").first()
         context = {"export": latest, "form": form, "link_hours": actions.export_link_life()}
         return render(request, "accounts/my_data.html", context, status=400)
-    actions.erase_account(user=user)
+    try:
+        actions.erase_account(user=user)
+    except actions.NotErasable:
+        context = {"export": None, "form": form, "link_hours": actions.export_link_life()}
+        messages.error(
+            request,
+            gettext(
+                "Your account cannot be erased here, as your work for a body still names it. "
+                "Ask the administrators of Torget to erase it."
+            ),
+        )
+        return render(request, "accounts/my_data.html", context, status=409)
     auth.logout(request)
     return render(request, "accounts/erased.html")

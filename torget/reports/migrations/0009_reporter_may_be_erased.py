@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0007_reporter_details_and_category_moves'),
+        ('reports', '0008_supporters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
