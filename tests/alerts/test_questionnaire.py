@@ -12,7 +12,6 @@ import pytest
 from django.conf import settings
 from django.core import mail, signing
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.browser.conftest import browser, scene, visitor
 from tests.delivery.conftest import mailers, smtp_server
@@ -26,11 +25,12 @@ from tests.reports.conftest import (
 )
 from torget.alerts import questionnaire as questions
 from torget.alerts.models import Answer, Questionnaire
-from torget.delivery.models import Contact, Delivery, DeliveryState, SendMethod
+from torget.delivery import actions as delivery_actions
+from torget.delivery.models import Contact, Delivery, SendMethod
 from torget.lib.signing import make_token
 from torget.mail.models import Email, EmailState
 from torget.mail.sending import send_due
-from torget.reports import actions
+from torget.reports import actions, stats
 from torget.reports.models import State, Update
 
 __all__ = [
@@ -70,12 +70,11 @@ def by_email(kongsvinger_category):
 
 @pytest.fixture
 def delivered(by_email, public_report):
-    """Kari's report, which reached Kongsvinger by e-mail at `delivered.sent_at`."""
-    Delivery.objects.filter(report=public_report).update(
-        state=DeliveryState.SENT, sent_at=timezone.now()
-    )
+    """Kari's report, which reached Kongsvinger by e-mail: delivery marked it sent, and the
+    report keeps the time (`delivered.report.delivered`)."""
+    delivery_actions.mark_sent(Delivery.objects.select_related("report").get(report=public_report))
     public_report.refresh_from_db()
-    return Delivery.objects.get(report=public_report)
+    return Delivery.objects.select_related("report").get(report=public_report)
 
 
 @pytest.fixture
@@ -84,7 +83,7 @@ def report(delivered):
 
 
 def weeks_after(delivery, weeks, days=0):
-    return delivery.sent_at + datetime.timedelta(weeks=weeks, days=days)
+    return delivery.report.delivered + datetime.timedelta(weeks=weeks, days=days)
 
 
 def asked(now):
@@ -155,13 +154,18 @@ def test_it_asks_once_in_a_period_however_often_the_job_runs(report, delivered):
     assert Questionnaire.objects.count() == 1
 
 
-def test_it_does_not_ask_about_a_report_that_has_not_reached_its_body(report, delivered):
-    Delivery.objects.filter(pk=delivered.pk).update(state=DeliveryState.RETRYING, sent_at=None)
-    assert asked(weeks_after(delivered, 10)) == 0
+def test_it_does_not_ask_about_a_report_that_has_not_reached_its_body(by_email, public_report):
+    delivery = Delivery.objects.get(report=public_report)
+    delivery.mark_failed_attempt("451 Try again later", permanent=False)
+    public_report.refresh_from_db()
+    assert public_report.delivered is None
+    assert asked(public_report.confirmed + datetime.timedelta(weeks=10)) == 0
 
 
 def test_it_counts_four_weeks_from_the_delivery_not_from_the_report(report, delivered):
-    Delivery.objects.filter(pk=delivered.pk).update(sent_at=delivered.sent_at + 10 * DAY)
+    """The report reached its body ten days after it was made."""
+    later = delivered.report.delivered + 10 * DAY
+    type(report).objects.filter(pk=report.pk).update(delivered=later)
     assert asked(weeks_after(delivered, 4, days=5)) == 0
     assert asked(weeks_after(delivered, 4, days=11)) == 1
 
@@ -248,23 +252,6 @@ def test_a_refusal_for_now_is_tried_again_by_the_outbox(report, delivered, maile
     mailers.refuse("")
     assert send_due(now + datetime.timedelta(hours=1)) == 1
     assert len(mailers.messages) == 1
-
-
-def second_delivered_report(first):
-    """Another of Kari's reports, delivered when the first was."""
-    second = actions.submit_report(
-        reporter=actions.Reporter(user=first.reporter, email=first.reporter.email),
-        category=first.category,
-        lat=first.lat,
-        lon=first.lon,
-        title="Enda et mørkt gatelys",
-        detail="",
-        show_name=False,
-        photos=[],
-    )
-    sent_at = Delivery.objects.get(report=first).sent_at
-    Delivery.objects.filter(report=second).update(state=DeliveryState.SENT, sent_at=sent_at)
-    return second
 
 
 def test_it_does_not_ask_a_reporter_whose_account_is_closed(report, delivered, citizen):
@@ -592,3 +579,28 @@ def test_the_question_page_has_no_accessibility_violations(visitor, scene, width
     kari.shoot("questionnaire-answered")
     scene.existing.refresh_from_db()
     assert scene.existing.state == State.FIXED
+
+
+# The answers in the body's figures
+
+
+def test_the_answers_show_on_the_bodys_page(client, question, report, kongsvinger_body):
+    """Alerts keeps the answers and counts them for the body's figures (reports/stats.py
+    asks through the handler alerts registers)."""
+    questions.answer_questionnaire(questionnaire=question, answer=Answer.NOT_FIXED)
+    asked(question.sent + 28 * DAY + datetime.timedelta(minutes=1))
+    second = Questionnaire.objects.latest("sent")
+    questions.answer_questionnaire(questionnaire=second, answer=Answer.FIXED)
+
+    figures = stats.compute_body_figures(kongsvinger_body)
+    assert figures.questionnaires == stats.QuestionnaireAnswers(fixed=1, not_fixed=1)
+    page = client.get(reverse("reports:body", args=[kongsvinger_body.slug]), headers=ENGLISH)
+    content = page.content.decode()
+    assert "Reporters asked after four weeks who said it was fixed" in content
+    assert "50 %" in content
+
+
+def test_a_body_without_answers_shows_no_such_figure(client, report, kongsvinger_body):
+    assert stats.compute_body_figures(kongsvinger_body).questionnaires.answered == 0
+    page = client.get(reverse("reports:body", args=[kongsvinger_body.slug]), headers=ENGLISH)
+    assert "who said it was fixed" not in page.content.decode()

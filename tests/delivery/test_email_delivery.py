@@ -45,6 +45,31 @@ def test_a_confirmed_report_is_emailed_to_the_body_once(mailers, report_pothole)
     assert message["Auto-Submitted"] is None
 
 
+def test_the_report_keeps_when_it_first_reached_its_body(mailers, report_pothole):
+    """The questionnaire counts four weeks from it (alerts/questionnaire.py)."""
+    report = report_pothole()
+
+    report.refresh_from_db()
+    delivery = Delivery.objects.get(report=report)
+    assert report.delivered is not None
+    assert report.confirmed <= report.delivered <= delivery.sent_at
+
+    first = report.delivered
+    delivery.resend()
+    delivery_actions.send(delivery.pk)
+    report.refresh_from_db()
+    assert report.delivered == first
+
+
+def test_a_report_not_yet_through_has_no_delivery_time(mailers, report_pothole):
+    mailers.refuse("451 4.3.0 Try again later")
+    report = report_pothole()
+
+    assert Delivery.objects.get(report=report).state == DeliveryState.RETRYING
+    report.refresh_from_db()
+    assert report.delivered is None
+
+
 def test_the_email_lists_the_answers_to_the_categorys_questions_in_the_contacts_language(
     mailers, report_pothole, pothole_category
 ):

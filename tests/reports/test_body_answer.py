@@ -54,7 +54,7 @@ def test_staff_who_answer_follow_the_report(public_report, kongsvinger_staff, ko
 def test_the_features_handlers_are_registered_at_start_up():
     """The core calls up only through these lists; each feature fills them in ready()."""
     from torget.alerts import actions as alert_actions
-    from torget.alerts import notify
+    from torget.alerts import notify, questionnaire
     from torget.delivery import actions as delivery_actions
     from torget.staff import actions as staff_actions
 
@@ -62,6 +62,7 @@ def test_the_features_handlers_are_registered_at_start_up():
     assert handlers.citizen_update == [delivery_actions.tell_bodies, staff_actions.citizen_wrote]
     assert handlers.took_part == [alert_actions.follow_report]
     assert handlers.body_answered == [notify.tell_reporter, staff_actions.body_answered]
+    assert handlers.questionnaire_answers == [questionnaire.answers_about]
 
 
 def test_moving_a_report_to_another_category_is_a_timeline_entry_with_the_bodys_badge(

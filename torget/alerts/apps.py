@@ -10,7 +10,7 @@ class AlertsConfig(AppConfig):
         # Imported here, not at the top: an app's modules that use models can only be loaded
         # once the app registry is ready.
         from torget.accounts import handlers as person
-        from torget.alerts import actions, notify, personal_data
+        from torget.alerts import actions, notify, personal_data, questionnaire
         from torget.reports.handlers import handlers, register
 
         register(handlers.took_part, actions.follow_report)
@@ -18,3 +18,4 @@ class AlertsConfig(AppConfig):
         register(person.handlers.export, personal_data.export_parts)
         register(person.handlers.erase, actions.forget_person)
         register(person.handlers.referenced, personal_data.referenced)
+        register(handlers.questionnaire_answers, questionnaire.answers_about)

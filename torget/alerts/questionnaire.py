@@ -1,8 +1,9 @@
 """The "has it been fixed?" questionnaire.
 
-Four weeks (ASK_AFTER) after a report first reached a body, its reporter is asked by e-mail
-whether the problem has been fixed: yes, no, or don't know, with an optional update. While the
-report stays open the question comes again every four weeks.
+Four weeks (ASK_AFTER) after a report first reached a body (`Report.delivered`, which
+delivery records), its reporter is asked by e-mail whether the problem has been fixed: yes,
+no, or don't know, with an optional update. While the report stays open the question comes
+again every four weeks.
 
 The reporter is also asked once when someone else (usually the body) has marked the report
 fixed, if that happened recently (FIXED_RECENTLY): the reporter is the one who knows whether
@@ -20,13 +21,12 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from torget.alerts import emails
 from torget.alerts.models import Answer, Questionnaire
-from torget.delivery.models import Delivery, DeliveryState
 from torget.lib.signing import make_token, read_token
 from torget.mail.actions import record
 from torget.reports import actions
@@ -38,6 +38,7 @@ from torget.reports.models import (
     State,
     Update,
 )
+from torget.reports.stats import QuestionnaireAnswers
 
 ASK_AFTER = datetime.timedelta(weeks=4)
 # "Fixed" said by someone else is put to the reporter only while it is news; a report fixed
@@ -57,9 +58,6 @@ class AlreadyAnswered(Exception):
 def due_reports(now: datetime.datetime) -> ReportQuerySet:
     """Public reports whose reporter should be asked now (see the module's docstring)."""
     cutoff = now - ASK_AFTER
-    delivered = Delivery.objects.filter(
-        report=OuterRef("pk"), state=DeliveryState.SENT, sent_at__lte=cutoff
-    )
     asked_lately = Questionnaire.objects.filter(report=OuterRef("pk"), sent__gt=cutoff)
     asked_since_fixed = Questionnaire.objects.filter(report=OuterRef("pk")).filter(
         Q(sent__gte=OuterRef("fixed")) | Q(answered__gte=OuterRef("fixed"))
@@ -78,7 +76,7 @@ def due_reports(now: datetime.datetime) -> ReportQuerySet:
     return (
         Report.objects.public()
         .filter(Q(state__in=OPEN_STATES) | fixed_by_someone_else)
-        .filter(Exists(delivered), reporter__is_active=True)
+        .filter(delivered__lte=cutoff, reporter__is_active=True)
         .exclude(Exists(asked_lately))
     )
 
@@ -113,6 +111,24 @@ def ask(report_id: int, now: datetime.datetime) -> bool:
     )
     record(message)
     return True
+
+
+def answers_about(reports: ReportQuerySet) -> QuestionnaireAnswers:
+    """The answers given about these reports, in one query: for a body's figures, which
+    reports/stats.py asks through the handler registered in AlertsConfig.ready()."""
+    rows = (
+        Questionnaire.objects.filter(report__in=reports, answered__isnull=False)
+        .order_by()
+        .values("answer")
+        .annotate(n=Count("id"))
+        .values_list("answer", "n")
+    )
+    counts = dict(rows)
+    return QuestionnaireAnswers(
+        fixed=counts.get(Answer.FIXED, 0),
+        not_fixed=counts.get(Answer.NOT_FIXED, 0),
+        dont_know=counts.get(Answer.DONT_KNOW, 0),
+    )
 
 
 def answer_url(questionnaire: Questionnaire) -> str:

@@ -16,6 +16,7 @@ from torget.delivery.backends.email import EmailBackend
 from torget.delivery.backends.open311 import Open311Backend
 from torget.delivery.models import Contact, Delivery, DeliveryState, SendMethod
 from torget.places.models import Body
+from torget.reports import actions as reports
 from torget.reports.models import Report, Update
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def queue_deliveries(report: Report) -> list[Delivery]:
         if not new:
             continue
         if delivery.method == SendMethod.NONE:
-            delivery.mark_sent()
+            mark_sent(delivery)
         else:
             created.append(delivery)
             transaction.on_commit(partial(enqueue_send, delivery.pk))
@@ -87,8 +88,17 @@ def send(delivery_id: int) -> DeliveryState | None:
         log.warning("Delivery %s failed (%s): %s", delivery.pk, delivery.attempts, error)
         delivery.mark_failed_attempt(str(error), permanent=error.permanent)
     else:
-        delivery.mark_sent(external_id)
+        mark_sent(delivery, external_id)
     return DeliveryState(delivery.state)
+
+
+def mark_sent(delivery: Delivery, external_id: str = "") -> None:
+    """The delivery reached its body. The report is told first (reports keeps when it first
+    reached a body): a worker that dies between the two has sent the report, and the
+    delivery, not yet marked sent, goes again with the same Message-ID."""
+    if delivery.report.delivered is None:
+        reports.record_delivered(report_id=delivery.report_id, at=timezone.now())
+    delivery.mark_sent(external_id)
 
 
 def enqueue_send(delivery_id: int) -> None:

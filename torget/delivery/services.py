@@ -6,7 +6,9 @@ category of the body with the same name is taken over, so a body that moves from
 Open311 keeps its categories and their reports. Names come in the body's language only: the
 nynorsk and English names follow the bokmål one until someone translates them, and are left
 alone after that. A service that is gone from the list deactivates its category, so no report
-is made that the server would refuse; the category and its reports stay.
+is made that the server would refuse; the category and its reports stay. The categories are
+written by reports' actions (`category_for_service`, `withdraw_categories`); the contacts are
+delivery's own.
 """
 
 from dataclasses import dataclass, field
@@ -15,8 +17,8 @@ from django.db import transaction
 
 from torget.delivery.models import Contact, SendMethod
 from torget.delivery.open311_client import Endpoint, Open311Client, flag, text
-from torget.lib.names import norwegian_slug
 from torget.places.models import Body
+from torget.reports import actions as reports
 from torget.reports.models import Category
 
 NAME_LENGTH = 100
@@ -113,29 +115,19 @@ def wanted_contact(service: Service, endpoint: Endpoint) -> dict[str, str]:
 
 @transaction.atomic
 def apply_sync(plan: ServicePlan) -> None:
-    for service in plan.new:
-        category = Category(body=plan.body, slug=free_slug(plan.body, service))
-        rename(category, service)
-        category.save()
-        save_contact(category, service, plan)
-    for category, service in plan.changed:
-        rename(category, service)
-        category.active = True
-        category.save()
-        save_contact(category, service, plan)
-    for category in plan.withdrawn:
-        category.active = False
-        category.save(update_fields=["active"])
-
-
-def rename(category: Category, service: Service) -> None:
-    """The bokmål name and group from the service; the others follow while untranslated."""
-    for prefix, value in (("name", service.name), ("group", service.group)):
-        old = getattr(category, f"{prefix}_nb")
-        for language in ("nn", "en"):
-            if getattr(category, f"{prefix}_{language}") in ("", old):
-                setattr(category, f"{prefix}_{language}", value)
-        setattr(category, f"{prefix}_nb", value)
+    """The categories are reports' (its actions name, make and withdraw them); each one's
+    Open311 contact is delivery's."""
+    pairs: list[tuple[Category | None, Service]] = [(None, service) for service in plan.new]
+    for category, service in pairs + list(plan.changed):
+        named = reports.category_for_service(
+            body=plan.body,
+            category=category,
+            code=service.code,
+            name=service.name,
+            group=service.group,
+        )
+        save_contact(named, service, plan)
+    reports.withdraw_categories(categories=plan.withdrawn)
 
 
 def save_contact(category: Category, service: Service, plan: ServicePlan) -> None:
@@ -144,10 +136,3 @@ def save_contact(category: Category, service: Service, plan: ServicePlan) -> Non
     for name, value in wanted_contact(service, plan.endpoint).items():
         setattr(contact, name, value)
     contact.save()
-
-
-def free_slug(body: Body, service: Service) -> str:
-    slug = norwegian_slug(service.name)[:90] or norwegian_slug(service.code)[:90]
-    if Category.objects.filter(body=body, slug=slug).exists():
-        slug = f"{slug}-{norwegian_slug(service.code)}"[:100]
-    return slug

@@ -19,6 +19,7 @@ from torget.accounts import actions as accounts
 from torget.accounts.handlers import Scope
 from torget.accounts.models import User
 from torget.lib.images import ProcessedImage
+from torget.lib.names import norwegian_slug
 from torget.lib.signing import make_token, read_token
 from torget.mail.actions import record
 from torget.places.models import Area, Body
@@ -327,6 +328,52 @@ def change_category(*, report: Report, category: Category, by: User, body: Body)
         for handle in handlers.report_due:
             handle(report)
     return update
+
+
+@transaction.atomic
+def category_for_service(
+    *, body: Body, category: Category | None, code: str, name: str, group: str
+) -> Category:
+    """The body's category for a kind of report its own system takes (a service on its
+    Open311 server, `torget sync-services`): `category` named after it and active again, or
+    a new category when there is none. `name` and `group` are in bokmål, the body's language
+    there; the nynorsk and English ones follow them until someone translates them, and are
+    left alone after that. `code` gives the slug when the name gives none."""
+    if category is None:
+        category = Category(body=body, slug=free_slug(body, name, code))
+    for prefix, value in (("name", name), ("group", group)):
+        old = getattr(category, f"{prefix}_nb")
+        for language in ("nn", "en"):
+            if getattr(category, f"{prefix}_{language}") in ("", old):
+                setattr(category, f"{prefix}_{language}", value)
+        setattr(category, f"{prefix}_nb", value)
+    category.active = True
+    category.save()
+    return category
+
+
+def free_slug(body: Body, name: str, code: str) -> str:
+    slug = norwegian_slug(name)[:90] or norwegian_slug(code)[:90]
+    if Category.objects.filter(body=body, slug=slug).exists():
+        slug = f"{slug}-{norwegian_slug(code)}"[:100]
+    return slug
+
+
+@transaction.atomic
+def withdraw_categories(*, categories: list[Category]) -> None:
+    """The body's own system no longer takes these kinds of report: no new reports are made
+    in them, which it would refuse. The categories and their reports stay."""
+    for category in categories:
+        # One save() each, not an UPDATE, so the category's history records it.
+        category.active = False
+        category.save(update_fields=["active"])
+
+
+def record_delivered(*, report_id: int, at: datetime.datetime) -> None:
+    """One of the report's deliveries reached its body at `at` (delivery calls this when a
+    send succeeds). The first time is kept: a second body, or a delivery sent again, does
+    not move it. One conditional UPDATE, so two workers sending at once cannot both win."""
+    Report.objects.filter(pk=report_id, delivered__isnull=True).update(delivered=at)
 
 
 @transaction.atomic

@@ -5,6 +5,9 @@ apps to come). Each feature registers its handlers here in its AppConfig.ready()
 actions in reports/actions.py call them inside their own transaction, so whatever a handler
 records (a delivery, a subscription, a queued notice) commits or rolls back with the change
 that called for it. The lists are plain data, read by tests/test_layers.py.
+
+A feature can also count something it keeps about reports for the core's figures (a body's
+page, reports/stats.py): alerts counts how reporters answered "has it been fixed?".
 """
 
 from collections.abc import Callable
@@ -13,7 +16,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from torget.accounts.models import User
-    from torget.reports.models import Report, Update
+    from torget.reports.models import Report, ReportQuerySet, Update
+    from torget.reports.stats import QuestionnaireAnswers
 
 
 @dataclass
@@ -27,6 +31,10 @@ class Handlers:
     citizen_update: list[Callable[["Update"], object]] = field(default_factory=list)
     # A body answered, by whatever channel (web, e-mail, Open311): the reporter is told.
     body_answered: list[Callable[["Update"], object]] = field(default_factory=list)
+    # What the reporters asked "has it been fixed?" answered about some reports.
+    questionnaire_answers: list[Callable[["ReportQuerySet"], "QuestionnaireAnswers"]] = field(
+        default_factory=list
+    )
 
 
 handlers = Handlers()

@@ -298,6 +298,9 @@ class Report(models.Model):
     # How many people said "I have this problem too" (Support rows), kept by
     # actions.add_support so that the staff inbox can sort by it through an index.
     supporters = models.PositiveIntegerField(_("supporters"), default=0)
+    # When the report first reached one of its bodies (delivery records it through
+    # actions.record_delivered); the questionnaire asks the reporter four weeks after.
+    delivered = models.DateTimeField(_("first delivered"), null=True, blank=True)
     takedown_requested = models.DateTimeField(_("take-down requested"), null=True, blank=True)
     takedown_reason = models.TextField(_("reason for take-down"), blank=True)
     # The answers to the category's extra questions, by question code: a string, or a list

@@ -16,8 +16,8 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from torget.alerts.models import Answer, Questionnaire
 from torget.places.models import Area, Body
+from torget.reports.handlers import handlers
 from torget.reports.models import Photo, Report, ReportQuerySet, State, Update, state_group
 
 FIGURES_SECONDS = 300
@@ -52,11 +52,19 @@ class BodyCounts:
 
 @dataclass(frozen=True)
 class QuestionnaireAnswers:
-    """What reporters answered when asked "has it been fixed?" (alerts/questionnaire.py)."""
+    """What reporters answered when asked "has it been fixed?": alerts asks them
+    (alerts/questionnaire.py) and counts the answers for these figures."""
 
     fixed: int = 0
     not_fixed: int = 0
     dont_know: int = 0
+
+    def __add__(self, other: "QuestionnaireAnswers") -> "QuestionnaireAnswers":
+        return QuestionnaireAnswers(
+            fixed=self.fixed + other.fixed,
+            not_fixed=self.not_fixed + other.not_fixed,
+            dont_know=self.dont_know + other.dont_know,
+        )
 
     @property
     def answered(self) -> int:
@@ -172,20 +180,12 @@ def compute_body_figures(body: Body) -> BodyFigures:
 
 
 def questionnaire_answers(reports: ReportQuerySet) -> QuestionnaireAnswers:
-    """The answers given about these reports, in one query."""
-    rows = (
-        Questionnaire.objects.filter(report__in=reports, answered__isnull=False)
-        .order_by()
-        .values("answer")
-        .annotate(n=Count("id"))
-        .values_list("answer", "n")
-    )
-    counts = dict(rows)
-    return QuestionnaireAnswers(
-        fixed=counts.get(Answer.FIXED, 0),
-        not_fixed=counts.get(Answer.NOT_FIXED, 0),
-        dont_know=counts.get(Answer.DONT_KNOW, 0),
-    )
+    """The answers given about these reports, as the feature that keeps them counts them
+    (alerts registers its count in reports/handlers.py); none when no feature does."""
+    total = QuestionnaireAnswers()
+    for count in handlers.questionnaire_answers:
+        total += count(reports)
+    return total
 
 
 def durations(reports: ReportQuerySet, field: str) -> list[datetime.timedelta]:
