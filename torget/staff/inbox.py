@@ -22,7 +22,7 @@ from torget.accounts.models import User
 from torget.lib.text import OneLineField
 from torget.places.models import Area, AreaKind, Body
 from torget.reports.models import PUBLIC_STATES, STATE_GROUPS, Category, State
-from torget.staff.models import Handling, Priority
+from torget.staff.models import Handling, Priority, overdue
 from torget.staff.permissions import Member
 
 PAGE_SIZE = 50
@@ -35,13 +35,13 @@ def since_staff_acted(field: str) -> Q:
     return Q(staff_acted__isnull=True) | Q(**{f"{field}__gt": F("staff_acted")})
 
 
-# What waits for staff, each a filter on the handlings. "Past its answer target" joins these
-# once targets exist (issue 14, point 4); until then it is not offered at all.
+# What waits for staff, each a filter on the handlings.
 WAITING: dict[str, tuple[Promise, RowFilter]] = {
     "new": (
         _("New, not answered yet"),
         lambda rows: rows.filter(report__state=State.OPEN, report__answered__isnull=True),
     ),
+    "overdue": (_("Past its target"), lambda rows: rows.filter(overdue(timezone.now()))),
     "reopened": (
         _("Reopened by the reporter"),
         lambda rows: rows.filter(report__state=State.OPEN, reopened__isnull=False).filter(
@@ -65,6 +65,8 @@ SORTS: dict[str, tuple[Promise, tuple[str, ...]]] = {
         _("Most supporters first"),
         ("-report__supporters", "-report__created", "-report_id", "-id"),
     ),
+    # Only the rows with a target (see handlings()): the nearest deadline first.
+    "target": (_("Nearest target first"), ("due", "id")),
 }
 
 GROUPS = {"open": _("Open"), "fixed": _("Fixed"), "closed": _("Closed"), "all": _("All")}
@@ -223,6 +225,8 @@ def handlings(form: InboxForm) -> QuerySet[Handling]:
     if data.get("created_to"):
         next_day = data["created_to"] + datetime.timedelta(days=1)
         rows = rows.filter(report__created__lt=start_of(next_day))
+    if data.get("sort") == "target":
+        rows = rows.filter(due__isnull=False)
     return rows.order_by(*SORTS[data.get("sort") or "newest"][1])
 
 

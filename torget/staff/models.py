@@ -14,6 +14,8 @@ Why these live here and not on `reports.Report`:
   through `reports.actions`, like any other channel, so the reporter and followers are told.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -87,6 +89,12 @@ class ResponseTemplate(models.Model):
         return self.text_nn if language == "nn" and self.text_nn else self.text_nb
 
 
+def overdue(now: datetime.datetime) -> Q:
+    """Past the target that still applies (staff/targets.py). `due` is kept up to date by the
+    handlers, so this reads one indexed column."""
+    return Q(due__lt=now)
+
+
 class Handling(models.Model):
     """One body's handling of one report it has. Made when the report reaches the body (the
     handler on `reports.handlers.report_due`), so the inbox can start from this table."""
@@ -115,6 +123,14 @@ class Handling(models.Model):
     # The latest citizen update or reopening, and the latest reopening.
     citizen_updated = models.DateTimeField(_("citizen last wrote"), null=True, blank=True)
     reopened = models.DateTimeField(_("reopened"), null=True, blank=True)
+    # The body's targets (staff/targets.py): when the report reached the body, when the first
+    # answer and the fix are due by the targets in force then, and `due`, the one of those
+    # that still applies (none once the report is fixed or closed), for the inbox's
+    # "overdue" and its sort by target.
+    arrived = models.DateTimeField(_("reached the body"), null=True, blank=True)
+    answer_due = models.DateTimeField(_("answer due"), null=True, blank=True)
+    fix_due = models.DateTimeField(_("fix due"), null=True, blank=True)
+    due = models.DateTimeField(_("next target"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("handling")
@@ -132,10 +148,32 @@ class Handling(models.Model):
                 name="handling_body_citizen",
                 condition=Q(citizen_updated__isnull=False),
             ),
+            # "Overdue" and the sort by target within a body; rows without a target are left
+            # out of the index, and most rows (fixed and closed reports) have none.
+            models.Index(
+                fields=["body", "due", "id"],
+                name="handling_body_due",
+                condition=Q(due__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.report_id} at {self.body_id}"
+
+    @property
+    def due_day(self) -> datetime.date | None:
+        """The last day before the target passes (`due` is the midnight that ends it)."""
+        if self.due is None:
+            return None
+        return timezone.localdate(self.due - datetime.timedelta(microseconds=1))
+
+    @property
+    def due_kind(self) -> str:
+        """Which target `due` is: "answer" (the first answer) or "fix"; "" for none."""
+        if self.due is None:
+            return ""
+        first = self.report.answered is None and self.due == self.answer_due
+        return "answer" if first else "fix"
 
 
 class EntryKind(models.TextChoices):
@@ -199,3 +237,47 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Target(models.Model):
+    """How soon the body means to give its first answer and to have the problem fixed, in
+    working days (staff/targets.py counts them), for one of its categories or for all those
+    that have no target of their own."""
+
+    body = models.ForeignKey(
+        Body, on_delete=models.CASCADE, related_name="staff_targets", verbose_name=_("body")
+    )
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("category"),
+        help_text=_("Empty: for all of the body's categories that have no target of their own."),
+    )
+    answer_days = models.PositiveSmallIntegerField(
+        _("first answer within (working days)"), null=True, blank=True
+    )
+    fix_days = models.PositiveSmallIntegerField(
+        _("fixed within (working days)"), null=True, blank=True
+    )
+    updated = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["body", "category", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "category"],
+                name="target_once_per_category",
+                condition=Q(category__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["body"], name="target_once_per_body", condition=Q(category__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body}: {self.category or '*'}"

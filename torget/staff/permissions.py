@@ -92,3 +92,7 @@ def may_manage_templates(member: Member) -> bool:
 
 def may_manage_priorities(member: Member) -> bool:
     return member.at_least(Role.MANAGER)
+
+
+def may_manage_targets(member: Member) -> bool:
+    return member.at_least(Role.MANAGER)

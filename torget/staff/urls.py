@@ -1,6 +1,6 @@
 from django.urls import path
 
-from torget.staff.views import inbox, report
+from torget.staff.views import inbox, report, targets
 
 app_name = "staff"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("report/<int:pk>/note", report.note, name="note"),
     path("report/<int:pk>/answer", report.answer, name="answer"),
     path("report/<int:pk>/category", report.category, name="category"),
+    path("body/<slug:slug>/targets", targets.targets_page, name="targets"),
 ]
