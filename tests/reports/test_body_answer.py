@@ -82,3 +82,17 @@ def test_moving_a_report_to_another_category_is_a_timeline_entry_with_the_bodys_
         kongsvinger_staff,
     )
     assert list(Update.objects.filter(report=public_report)) == [update]
+
+
+def test_moving_a_report_to_the_category_it_has_writes_nothing(
+    public_report, kongsvinger_staff, kongsvinger_body, kongsvinger_category
+):
+    """Decided with the report locked (tests/reports/test_change_category_lock.py)."""
+    with pytest.raises(actions.Unchanged):
+        actions.change_category(
+            report=public_report,
+            category=kongsvinger_category,
+            by=kongsvinger_staff,
+            body=kongsvinger_body,
+        )
+    assert not Update.objects.filter(report=public_report).exists()

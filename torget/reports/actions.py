@@ -313,12 +313,22 @@ def record_body_answer(
     return update
 
 
+class Unchanged(NotAllowed):
+    """The report is in that category already: nothing to move, and no timeline entry."""
+
+
 @transaction.atomic
 def change_category(*, report: Report, category: Category, by: User, body: Body) -> Update:
     """Staff of a responsible body move the report to the right category, which may be
     another body's: that body then gets the report too (delivery's handler), and the earlier
-    deliveries stay on record. The move is a timeline entry with the body's badge."""
+    deliveries stay on record. The move is a timeline entry with the body's badge.
+
+    Whether it is a move is read with the report's row locked: two staff members who move it
+    to the same category at the same moment make one move and one entry, and the second is
+    told (Unchanged) rather than writing a second "moved to" for nothing."""
     locked = Report.objects.select_for_update().get(pk=report.pk)
+    if locked.category_id == category.pk:
+        raise Unchanged("The report is in that category already.")
     locked.category = category
     locked.save(update_fields=["category", "updated"])
     report.category = category

@@ -292,16 +292,14 @@ def change_category(
     form = CategoryForm(request.POST, report=report)
     if not form.is_valid():
         return page(request, report, viewer, status=400, category_form=form)
-    category_id = form.cleaned_data["category"]
-    if category_id == report.category_id:
+    category = Category.objects.get(pk=form.cleaned_data["category"])
+    try:
+        # The action decides whether it is a move, with the report locked (someone may have
+        # moved it there a moment ago).
+        actions.change_category(report=report, category=category, by=user, body=viewer.bodies[0])
+    except actions.Unchanged:
         messages.info(request, gettext("The category is unchanged."))
         return back_to(report, "category")
-    actions.change_category(
-        report=report,
-        category=Category.objects.get(pk=category_id),
-        by=user,
-        body=viewer.bodies[0],
-    )
     report.refresh_from_db(fields=["category"])
     messages.success(
         request,
