@@ -175,6 +175,14 @@ DIGEST_EMAILS = env_list("DIGEST_EMAILS", [])
 MAIL_KEEP_DAYS = int(env_float("MAIL_KEEP_DAYS", 30))
 # How long the e-mailed link to a person's data export works (once).
 EXPORT_LINK_HOURS = env_float("EXPORT_LINK_HOURS", 72)
+# Retention (lib/retention.py, docs/privacy.md): how long personal data is kept. 0 for the
+# contact details keeps them until a body sets a period of its own.
+KEEP_UNCONFIRMED_DAYS = int(env_float("KEEP_UNCONFIRMED_DAYS", 30))
+KEEP_CONTACT_YEARS = int(env_float("KEEP_CONTACT_YEARS", 3))
+KEEP_SIGN_INS_DAYS = int(env_float("KEEP_SIGN_INS_DAYS", 90))
+KEEP_UNPROVEN_ACCOUNTS_DAYS = int(env_float("KEEP_UNPROVEN_ACCOUNTS_DAYS", 30))
+KEEP_DELIVERY_LOG_DAYS = int(env_float("KEEP_DELIVERY_LOG_DAYS", 90))
+KEEP_TASK_RESULTS_DAYS = int(env_float("KEEP_TASK_RESULTS_DAYS", 14))
 OPEN311_TIMEOUT = env_float("OPEN311_TIMEOUT", 20.0)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -184,11 +184,14 @@ def forget_exports(now: datetime.datetime, *, grace: datetime.timedelta) -> int:
     """Remove the exports that were downloaded more than `grace` ago or whose link ran out,
     file and row. Deleting the row first and the file after the commit: a file without a row
     is harmless, a row without its file would be a broken link."""
+    return remove_exports(
+        DataExport.objects.filter(Q(downloaded__lt=now - grace) | Q(expires__lt=now))
+    )
+
+
+def remove_exports(done: QuerySet[DataExport]) -> int:
     removed = 0
-    done = DataExport.objects.filter(
-        Q(downloaded__lt=now - grace) | Q(expires__lt=now)
-    ).values_list("pk", "file")
-    for pk, name in done:
+    for pk, name in done.values_list("pk", "file"):
         with transaction.atomic():
             removed += DataExport.objects.filter(pk=pk).delete()[0]
             transaction.on_commit(partial(exports.delete_file, name))

@@ -101,7 +101,7 @@ class SignInMethod(models.TextChoices):
 
 class SignIn(models.Model):
     """A time the person logged in, and how: shown to them in their data, so they can see a
-    login they did not make. Removed after a period (docs/deploy.md)."""
+    login they did not make. Removed after TORGET_KEEP_SIGN_INS_DAYS."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_ins")
     at = models.DateTimeField(_("time"), default=timezone.now)

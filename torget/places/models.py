@@ -126,6 +126,17 @@ class Body(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Retention (reports/retention.py): a body may keep its reporters' details for less time
+    # than the installation does, never for more.
+    keep_contact_years = models.PositiveSmallIntegerField(
+        _("years to keep reporters' contact details"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "After a report is closed or fixed. Empty: the installation's period. Only a "
+            "shorter period than the installation's has an effect."
+        ),
+    )
 
     objects = BodyQuerySet.as_manager()
 

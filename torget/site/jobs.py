@@ -3,9 +3,12 @@
 from django.db import connection
 
 from torget.lib.jobs import Job, daily
+from torget.site.retention import run_daily
 
 # Local time; the quiet of the night.
 STATISTICS_HOUR = 3
+# Before the statistics, which then count what is left.
+RETENTION_HOUR = 2
 
 
 def refresh_statistics() -> str:
@@ -19,4 +22,7 @@ def refresh_statistics() -> str:
     return "SQLite statistics refreshed"
 
 
-JOBS: list[Job] = [daily("database statistics", STATISTICS_HOUR, refresh_statistics)]
+JOBS: list[Job] = [
+    daily("database statistics", STATISTICS_HOUR, refresh_statistics),
+    daily("retention", RETENTION_HOUR, run_daily),
+]
