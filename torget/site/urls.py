@@ -1,10 +1,13 @@
 from django.urls import path
 
-from torget.site import outbox
+from torget.site import outbox, requests
 
 app_name = "site"
 
 urlpatterns = [
     path("dev/outbox", outbox.outbox, name="outbox"),
     path("dev/outbox/<str:name>", outbox.message, name="outbox_message"),
+    path("privacy/requests", requests.find, name="requests"),
+    path("privacy/requests/export", requests.export, name="request_export"),
+    path("privacy/requests/anonymise", requests.anonymise, name="request_anonymise"),
 ]
