@@ -24,13 +24,15 @@ from torget.site import jobs, retention
 
 pytestmark = pytest.mark.django_db
 
-NOW = timezone.now()
 DAY = datetime.timedelta(days=1)
 MINUTE = datetime.timedelta(minutes=1)
 
 
-def ago(delta: datetime.timedelta) -> datetime.datetime:
-    return NOW - delta
+@pytest.fixture
+def clock() -> datetime.datetime:
+    """When the scene is made. The command and the job read the clock themselves, within
+    seconds of it, far inside the minute each row is from its edge."""
+    return timezone.now()
 
 
 def unproven(email: str, joined: datetime.datetime) -> User:
@@ -38,8 +40,12 @@ def unproven(email: str, joined: datetime.datetime) -> User:
 
 
 @pytest.fixture
-def edges(kongsvinger_category, eidskog_category, eidskog_body, citizen):
+def edges(kongsvinger_category, eidskog_category, eidskog_body, citizen, clock):
     """Returns (what goes, what stays), by name."""
+
+    def ago(delta: datetime.timedelta) -> datetime.datetime:
+        return clock - delta
+
     gone, kept = {}, {}
     # Unconfirmed reports: 30 days (the default).
     old = report_by(None, kongsvinger_category, title="Gammel", email="glemt@example.org", photos=1)
@@ -80,7 +86,7 @@ def edges(kongsvinger_category, eidskog_category, eidskog_body, citizen):
         session_key="a" * 32, session_data="", expire_date=ago(MINUTE)
     )
     kept["session"] = Session.objects.create(
-        session_key="b" * 32, session_data="", expire_date=NOW + DAY
+        session_key="b" * 32, session_data="", expire_date=clock + DAY
     )
     # Data exports: link run out; one still waiting.
     gone["export"] = DataExport.objects.create(
@@ -165,27 +171,27 @@ def counts(outcomes):
 
 
 def test_the_dry_run_counts_what_the_real_run_does_and_changes_nothing(
-    edges, django_capture_on_commit_callbacks
+    edges, clock, django_capture_on_commit_callbacks
 ):
     gone, _ = edges
-    dry = counts(retention.run(commit=False, now=NOW))
+    dry = counts(retention.run(commit=False, now=clock))
     assert dry == EXPECTED
     assert Report.objects.filter(pk=gone["unconfirmed"].pk).exists()
     assert Report.objects.get(pk=gone["closed long ago"].pk).reporter_name == "Kari N"
     assert User.objects.filter(pk=gone["lonely account"].pk).exists()
     assert default_storage.exists(gone["its photo"])
     with django_capture_on_commit_callbacks(execute=True):
-        real = counts(retention.run(commit=True, now=NOW))
+        real = counts(retention.run(commit=True, now=clock))
     assert real == dry
-    assert counts(retention.run(commit=False, now=NOW)) == dict.fromkeys(EXPECTED, 0)
+    assert counts(retention.run(commit=False, now=clock)) == dict.fromkeys(EXPECTED, 0)
 
 
 def test_the_real_run_removes_what_is_past_its_time_and_keeps_the_rest(
-    edges, django_capture_on_commit_callbacks
+    edges, clock, django_capture_on_commit_callbacks
 ):
     gone, kept = edges
     with django_capture_on_commit_callbacks(execute=True):
-        retention.run(commit=True, now=NOW)
+        retention.run(commit=True, now=clock)
     assert not Report.objects.filter(pk=gone["unconfirmed"].pk).exists()
     assert not default_storage.exists(gone["its photo"])
     assert Report.objects.filter(pk=kept["unconfirmed"].pk).exists()
@@ -216,9 +222,11 @@ def test_the_real_run_removes_what_is_past_its_time_and_keeps_the_rest(
     assert Delivery.objects.get(pk=kept["delivery error"].pk).last_error
 
 
-def test_a_period_of_zero_keeps_contact_details_unless_a_body_says_otherwise(edges, settings):
+def test_a_period_of_zero_keeps_contact_details_unless_a_body_says_otherwise(
+    edges, clock, settings
+):
     settings.KEEP_CONTACT_YEARS = 0
-    dry = counts(retention.run(commit=False, now=NOW))
+    dry = counts(retention.run(commit=False, now=clock))
     assert dry["reporters' contact details on closed reports"] == 1  # Eidskog's
 
 

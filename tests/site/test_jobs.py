@@ -11,6 +11,7 @@ from torget.mail import jobs as mail_jobs
 from torget.reports import jobs as reports_jobs
 from torget.site import jobs as site_jobs
 from torget.site.management.commands.worker import installed_jobs, jobs
+from torget.staff import jobs as staff_jobs
 
 
 def test_the_worker_runs_the_jobs_every_app_lists_and_no_others():
@@ -21,6 +22,7 @@ def test_the_worker_runs_the_jobs_every_app_lists_and_no_others():
         + mail_jobs.JOBS
         + reports_jobs.JOBS
         + site_jobs.JOBS
+        + staff_jobs.JOBS
     )
     assert sorted(job.name for job in installed_jobs()) == sorted(job.name for job in listed)
 
