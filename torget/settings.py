@@ -175,6 +175,13 @@ DIGEST_EMAILS = env_list("DIGEST_EMAILS", [])
 MAIL_KEEP_DAYS = int(env_float("MAIL_KEEP_DAYS", 30))
 # How long the e-mailed link to a person's data export works (once).
 EXPORT_LINK_HOURS = env_float("EXPORT_LINK_HOURS", 72)
+# The parts of the privacy notice and the accessibility statement (site/statements.py) that
+# only the kommune running Torget can fill in.
+CONTROLLER_NAME = env_str("CONTROLLER_NAME")
+CONTROLLER_CONTACT = env_str("CONTROLLER_CONTACT")
+PRIVACY_OFFICER = env_str("PRIVACY_OFFICER")
+ACCESSIBILITY_CONTACT = env_str("ACCESSIBILITY_CONTACT")
+ACCESSIBILITY_STATEMENT_URL = env_str("ACCESSIBILITY_STATEMENT_URL")
 # Retention (lib/retention.py, docs/privacy.md): how long personal data is kept. 0 for the
 # contact details keeps them until a body sets a period of its own.
 KEEP_UNCONFIRMED_DAYS = int(env_float("KEEP_UNCONFIRMED_DAYS", 30))
