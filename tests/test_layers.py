@@ -1,10 +1,11 @@
 """Imports point one way, and each app writes only its own tables (docs/architecture.md).
 
-The layers, from the bottom: lib; mail (the outbox); accounts and places; reports; the
-features (delivery, alerts, open311 and the apps still to come); site, the project as a whole,
-on top. A module may import its own app, any app of a lower layer, and nothing above.
-Features do not import each other at all: where one must act on what another did, it does
-so through the core (reports' handlers, registered at start-up) or a sweep.
+The layers, from the bottom: lib; mail (the outbox) and limits (rate-limit counters);
+accounts and places; reports; the features (delivery, alerts, open311 and the apps still to
+come); site, the project as a whole, on top. A module may import its own app, any app of a
+lower layer, and nothing above. Features do not import each other at all: where one must act
+on what another did, it does so through the core (reports' handlers, registered at start-up)
+or a sweep.
 
 How it is checked, and what it cannot see:
 
@@ -45,6 +46,8 @@ LAYERS = {
     "lib": 0,
     # The outbox of e-mails to people (issue 12), used by every app that writes to someone.
     "mail": 1,
+    # Rate-limit counters shared by every web process (issue 12), used by the forms of every app.
+    "limits": 1,
     "accounts": 2,
     "places": 2,
     "reports": 3,

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "torget.mail",
+    "torget.limits",
     "torget.accounts",
     "torget.places",
     "torget.reports",

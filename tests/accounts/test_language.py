@@ -3,7 +3,6 @@
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 
 from tests.conftest import KONGSVINGER_CENTRE
 from tests.reports.conftest import kongsvinger_body, kongsvinger_category
@@ -17,11 +16,6 @@ pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"
 PASSWORD = "correct horse battery"
 NYNORSK = {"accept-language": "nn"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
 
 
 def test_logging_in_keeps_the_language_of_the_site(client, citizen):

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.test import Client, TestCase
 
@@ -24,14 +23,6 @@ pytestmark = pytest.mark.django_db
 def client():
     """A browser that asks for English, the language the assertions are written in."""
     return Client(headers={"accept-language": "en"})
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Rate-limit counters live in the cache, which outlives a test."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def logged_in_user_id(client: Client) -> int | None:

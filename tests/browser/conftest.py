@@ -86,8 +86,8 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
-    """Rate-limit counters and cached figures live in the cache the live server shares; each
-    test starts with none, so four logins in a row are not taken for password guessing."""
+    """Cached figures live in the cache the live server shares; each test starts with none.
+    (Rate-limit counters are rows, emptied with the rest of the database after each test.)"""
     cache.clear()
     yield
     cache.clear()

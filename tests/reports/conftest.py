@@ -15,7 +15,7 @@ from torget.reports.models import Category, Report
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate-limit counters and cached figures live in the cache; each test starts empty."""
+    """Cached figures live in the cache, which outlives a test; each test starts empty."""
     cache.clear()
     yield
     cache.clear()

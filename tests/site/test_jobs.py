@@ -7,6 +7,7 @@ from django.apps import apps
 from torget.accounts import jobs as accounts_jobs
 from torget.alerts import jobs as alerts_jobs
 from torget.delivery import jobs as delivery_jobs
+from torget.limits import jobs as limits_jobs
 from torget.mail import jobs as mail_jobs
 from torget.reports import jobs as reports_jobs
 from torget.site import jobs as site_jobs
@@ -19,6 +20,7 @@ def test_the_worker_runs_the_jobs_every_app_lists_and_no_others():
         accounts_jobs.JOBS
         + alerts_jobs.JOBS
         + delivery_jobs.JOBS
+        + limits_jobs.JOBS
         + mail_jobs.JOBS
         + reports_jobs.JOBS
         + site_jobs.JOBS

@@ -20,6 +20,7 @@ from torget.accounts.forms import LoginForm, LoginLinkRequestForm
 from torget.accounts.models import SignInMethod, User
 from torget.accounts.tokens import login_link_tokens
 from torget.lib import ratelimit
+from torget.limits import counters
 
 LINK_REQUESTS_PER_WINDOW = 5
 LINK_REQUEST_WINDOW_SECONDS = 15 * 60
@@ -98,14 +99,14 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def _link_request_allowed(key: str) -> bool:
-    return ratelimit.hit("login-link:" + key, LINK_REQUESTS_PER_WINDOW, LINK_REQUEST_WINDOW_SECONDS)
+    return counters.hit("login-link:" + key, LINK_REQUESTS_PER_WINDOW, LINK_REQUEST_WINDOW_SECONDS)
 
 
 def _password_attempt_allowed(request: HttpRequest) -> bool:
     """Password guessing is slowed per address tried and per client."""
     address = request.POST.get("username", "").strip().lower()
     return all(
-        ratelimit.hit(key, PASSWORD_ATTEMPTS_PER_WINDOW, LINK_REQUEST_WINDOW_SECONDS)
+        counters.hit(key, PASSWORD_ATTEMPTS_PER_WINDOW, LINK_REQUEST_WINDOW_SECONDS)
         for key in ("password:ip:" + ratelimit.client_address(request), "password:" + address)
     )
 

@@ -15,6 +15,7 @@ from torget.alerts import questionnaire as questions
 from torget.alerts.models import Answer, Questionnaire
 from torget.lib import ratelimit
 from torget.lib.signing import BadToken, ExpiredToken
+from torget.limits import counters
 from torget.reports.actions import NotAllowed
 
 TEXT_MAX_LENGTH = 5000
@@ -100,4 +101,4 @@ def within_limit(request: HttpRequest, questionnaire: Questionnaire) -> bool:
         (f"questionnaire:ip:{ratelimit.client_address(request)}", ANSWERS_PER_HOUR_PER_IP),
         (f"questionnaire:{questionnaire.pk}", ANSWERS_PER_HOUR_PER_QUESTION),
     )
-    return all(ratelimit.hit(key, limit, RATE_WINDOW_SECONDS) for key, limit in keys)
+    return all(counters.hit(key, limit, RATE_WINDOW_SECONDS) for key, limit in keys)

@@ -17,6 +17,7 @@ from torget.alerts.forms import EditForm, PointAlertForm, ReportAlertForm
 from torget.alerts.models import Subscription
 from torget.lib import ratelimit
 from torget.lib.signing import BadToken, ExpiredToken
+from torget.limits import counters
 from torget.places.geocoders import get_geocoder
 from torget.places.views import MAX_QUERY_LENGTH, parse_position
 from torget.reports.models import Report
@@ -101,7 +102,7 @@ def bad_request(request: HttpRequest, message: str) -> HttpResponse:
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
     client = ratelimit.client_address(request)
-    if not ratelimit.hit("alert-signup:ip:" + client, SIGNUPS_PER_IP, RATE_WINDOW_SECONDS):
+    if not counters.hit("alert-signup:ip:" + client, SIGNUPS_PER_IP, RATE_WINDOW_SECONDS):
         return too_many(request)
     user = verified_user(request)
     if "report" in request.POST:
@@ -137,7 +138,7 @@ def signed_up(
         return redirect("alerts:mine")
     email = str(data["email"]).strip()
     key = "alert-signup:email:" + email.lower()
-    if not ratelimit.hit(key, CONFIRMATIONS_PER_EMAIL, RATE_WINDOW_SECONDS):
+    if not counters.hit(key, CONFIRMATIONS_PER_EMAIL, RATE_WINDOW_SECONDS):
         return too_many(request)
     actions.sign_up_by_email(email=email, target=target, language=get_language())
     context = {"email": email, "days": actions.CONFIRMATION_DAYS}

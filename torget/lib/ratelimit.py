@@ -1,31 +1,12 @@
-"""Counting requests per key in the cache, for forms that a script could hammer.
+"""Who is asking, and the page for someone over a rate limit.
 
-A fixed window starts at a key's first hit and lasts `window_seconds`. With Redis as the cache
-the counters are shared by every web process; with the local-memory cache each process counts
-on its own, which still stops a single client hammering one process.
+The counting itself is torget.limits.counters; it lives in an app because, without a shared
+cache, its counters are rows in the database.
 """
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
-
-def hit(key: str, limit: int, window_seconds: int) -> bool:
-    """Count one hit on `key` and return whether it is still within `limit` for the window."""
-    # Hashed, so an e-mail address in a key is neither stored in the cache in clear text nor
-    # able to break a backend's rules for key characters.
-    cache_key = "ratelimit:" + hashlib.sha256(key.encode()).hexdigest()
-    cache.add(cache_key, 0, timeout=window_seconds)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:
-        # The window expired between add() and incr(): this hit opens a new one.
-        cache.set(cache_key, 1, timeout=window_seconds)
-        count = 1
-    return count <= limit
 
 
 def client_address(request: HttpRequest) -> str:

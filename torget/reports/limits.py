@@ -2,7 +2,7 @@
 web form and the Open311 server count against the same limit, so a flood of confirmation
 e-mails to one inbox cannot be spread over the two channels."""
 
-from torget.lib import ratelimit
+from torget.limits import counters
 
 REPORTS_PER_ADDRESS = 10
 WINDOW_SECONDS = 3600
@@ -12,4 +12,4 @@ def count_report_from(email: str) -> bool:
     """Count one report from `email`; False when the address has used up its reports for the
     hour. Addresses differing only in case are one address."""
     key = "report:email:" + email.strip().lower()
-    return ratelimit.hit(key, REPORTS_PER_ADDRESS, WINDOW_SECONDS)
+    return counters.hit(key, REPORTS_PER_ADDRESS, WINDOW_SECONDS)

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from torget.lib import ratelimit
 from torget.lib.nulbytes import refused_as
+from torget.limits import counters
 from torget.open311 import render
 from torget.open311.params import ApiError, value
 from torget.places.models import Body
@@ -74,7 +75,7 @@ def limit_gets(request: HttpRequest) -> None:
     (TORGET_OPEN311_GETS_PER_MINUTE); a runaway loop does not."""
     limit = settings.OPEN311_GETS_PER_MINUTE
     key = "open311-get:ip:" + ratelimit.client_address(request)
-    if limit and not ratelimit.hit(key, limit, RATE_WINDOW_SECONDS):
+    if limit and not counters.hit(key, limit, RATE_WINDOW_SECONDS):
         raise ApiError(429, [gettext("Too many requests from this address; wait a minute.")])
 
 

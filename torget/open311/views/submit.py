@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language, gettext
 
 from torget.lib import ratelimit
+from torget.limits import counters
 from torget.open311 import actions, forms, render
 from torget.open311.models import ApiKey
 from torget.open311.params import ApiError, value
@@ -21,12 +22,12 @@ def submit(request: HttpRequest, fmt: str) -> HttpResponse:
     # per-key limit, and one machine trying keys meets this one.
     per_address = settings.OPEN311_POSTS_PER_HOUR
     address = ratelimit.client_address(request)
-    if per_address and not ratelimit.hit(
+    if per_address and not counters.hit(
         "open311-post:ip:" + address, per_address, RATE_WINDOW_SECONDS
     ):
         raise too_many()
     key = api_key(value(data, "api_key"))
-    if not ratelimit.hit(f"open311-post:key:{key.pk}", key.posts_per_hour, RATE_WINDOW_SECONDS):
+    if not counters.hit(f"open311-post:key:{key.pk}", key.posts_per_hour, RATE_WINDOW_SECONDS):
         raise too_many()
     body = jurisdiction(data)
     new = forms.read_new_request(data, request.FILES, key, body)

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from torget.accounts.models import User
 from torget.lib import images, ratelimit
+from torget.limits import counters
 from torget.places.models import Body
 from torget.reports import actions, permissions
 from torget.reports.models import PUBLIC_STATES, Category, Report, State, Support, Update
@@ -412,7 +413,7 @@ def within_limit(request: HttpRequest, user: User, action: str, per_hour: int) -
         f"report-{action}:ip:{ratelimit.client_address(request)}",
         f"report-{action}:{user.pk}",
     )
-    return all(ratelimit.hit(key, per_hour, RATE_WINDOW_SECONDS) for key in keys)
+    return all(counters.hit(key, per_hour, RATE_WINDOW_SECONDS) for key in keys)
 
 
 def too_many(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from torget.accounts import actions as account_actions
 from torget.lib import ratelimit
 from torget.lib.signing import BadToken, ExpiredToken
+from torget.limits import counters
 from torget.places.geocoders import GeocoderUnavailable, get_geocoder
 from torget.places.views import parse_geocode_query, parse_position
 from torget.reports import actions, limits
@@ -100,7 +101,7 @@ def render_form(
 
 def submit(request: HttpRequest) -> HttpResponse:
     client = ratelimit.client_address(request)
-    if not ratelimit.hit("report-post:ip:" + client, POSTS_PER_IP, RATE_WINDOW_SECONDS):
+    if not counters.hit("report-post:ip:" + client, POSTS_PER_IP, RATE_WINDOW_SECONDS):
         return too_many_reports(request)
     user = request.user if request.user.is_authenticated else None
     form = ReportForm(request.POST, request.FILES, signed_in=user is not None)
