@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from tests.staff.conftest import report
 from torget.reports import actions as report_actions
-from torget.staff.models import Handling
+from torget.staff import actions, inbox
+from torget.staff.models import Handling, Priority, SavedFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +87,183 @@ def test_supporters_are_counted_once_each(public_report, other_citizen):
     report_actions.add_support(report=public_report, user=other_citizen)
     public_report.refresh_from_db()
     assert public_report.supporters == 1
+
+
+# Filters
+
+
+def titles(response):
+    return [row.report.title for row in response.context["page"].rows]
+
+
+@pytest.fixture
+def several(citizen, streetlights, potholes, rubbish, kongsvinger, handler, colleague):
+    made = {
+        "lys": report(citizen, streetlights, title="Lys ute", detail="Mørkt ved skolen"),
+        "hull": report(citizen, potholes, title="Dypt hull", detail="Ved brua"),
+        "søppel": report(citizen, rubbish, title="Søppel", detail="Flasker i parken"),
+    }
+    actions.assign(report=made["lys"], body=kongsvinger, by=handler, assignee=handler)
+    actions.assign(report=made["hull"], body=kongsvinger, by=handler, assignee=colleague)
+    return made
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, {"Lys ute", "Dypt hull", "Søppel"}),
+        ({"assigned": "me"}, {"Lys ute"}),
+        ({"assigned": "nobody"}, {"Søppel"}),
+        ({"q": "brua"}, {"Dypt hull"}),
+        ({"q": "SKOLEN"}, {"Lys ute"}),
+        ({"category_group": "Vei og trafikk"}, {"Lys ute", "Dypt hull"}),
+        ({"group": "closed"}, set()),
+        ({"state": "open"}, {"Lys ute", "Dypt hull", "Søppel"}),
+        ({"created_from": "2000-01-01", "created_to": "2000-01-02"}, set()),
+    ],
+)
+def test_the_filters(client, handler, several, query, expected):
+    client.force_login(handler)
+    response = client.get(INBOX, query)
+    assert response.status_code == 200
+    assert set(titles(response)) == expected
+
+
+def test_filter_by_colleague_category_and_priority(
+    client, handler, colleague, several, kongsvinger
+):
+    urgent = Priority.objects.create(body=kongsvinger, name="Akutt")
+    actions.set_priority(report=several["søppel"], body=kongsvinger, by=handler, priority=urgent)
+    client.force_login(handler)
+    assert titles(client.get(INBOX, {"assigned": colleague.pk})) == ["Dypt hull"]
+    assert titles(client.get(INBOX, {"category": several["lys"].category_id})) == ["Lys ute"]
+    assert titles(client.get(INBOX, {"priority": urgent.pk})) == ["Søppel"]
+    assert set(titles(client.get(INBOX, {"priority": "none"}))) == {"Lys ute", "Dypt hull"}
+
+
+def test_filter_by_area(client, handler, several, kongsvinger):
+    client.force_login(handler)
+    area = kongsvinger.areas.get()
+    assert len(titles(client.get(INBOX, {"area": area.pk}))) == 3
+
+
+def test_the_number_is_searched_too(client, handler, several):
+    client.force_login(handler)
+    number = several["hull"].pk
+    assert "Dypt hull" in titles(client.get(INBOX, {"q": f"#{number}"}))
+
+
+def test_sorting_by_supporters_and_age(client, handler, several, other_citizen):
+    report_actions.add_support(report=several["søppel"], user=other_citizen)
+    client.force_login(handler)
+    assert titles(client.get(INBOX, {"sort": "supporters"}))[0] == "Søppel"
+    assert titles(client.get(INBOX, {"sort": "oldest"})) == ["Lys ute", "Dypt hull", "Søppel"]
+    assert titles(client.get(INBOX, {"sort": "newest"})) == ["Søppel", "Dypt hull", "Lys ute"]
+
+
+# What waits
+
+
+def test_a_citizens_update_waits_until_staff_act(
+    client, handler, several, other_citizen, kongsvinger
+):
+    report_actions.add_update(report=several["hull"], author=other_citizen, text="Verre", photos=[])
+    client.force_login(handler)
+    assert titles(client.get(INBOX, {"waiting": "updated"})) == ["Dypt hull"]
+    actions.add_note(report=several["hull"], body=kongsvinger, by=handler, text="Sett")
+    assert titles(client.get(INBOX, {"waiting": "updated"})) == []
+
+
+def test_a_reopened_report_waits(client, handler, citizen, several, kongsvinger):
+    report_actions.answer_as_body(
+        report=several["lys"], staff=handler, body=kongsvinger, text="Fikset", new_state="fixed"
+    )
+    client.force_login(handler)
+    assert titles(client.get(INBOX, {"waiting": "reopened"})) == []
+    report_actions.reopen_report(report=several["lys"], by=citizen, reason="Mørkt igjen")
+    assert titles(client.get(INBOX, {"waiting": "reopened"})) == ["Lys ute"]
+    assert "Lys ute" not in titles(client.get(INBOX, {"waiting": "new"}))
+
+
+def test_an_answer_by_email_counts_as_staff_acting(several, kongsvinger, other_citizen):
+    report_actions.add_update(report=several["hull"], author=other_citizen, text="Verre", photos=[])
+    report_actions.record_body_answer(report=several["hull"], body=kongsvinger, text="Svar")
+    row = Handling.objects.get(report=several["hull"], body=kongsvinger)
+    assert row.staff_acted >= row.citizen_updated
+
+
+def test_staff_writing_on_the_public_page_is_acting_not_waiting(several, kongsvinger, handler):
+    report_actions.add_update(report=several["hull"], author=handler, text="Sjekket", photos=[])
+    row = Handling.objects.get(report=several["hull"], body=kongsvinger)
+    assert row.citizen_updated is None and row.staff_acted is not None
+
+
+def test_the_counts_of_what_waits(client, handler, several):
+    client.force_login(handler)
+    assert client.get(INBOX).context["counts"]["new"] == 3
+
+
+# Pages and their cost
+
+
+def many(citizen, category, count):
+    return [report(citizen, category, title=f"Melding {n:03}") for n in range(count)]
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(client, handler, citizen, streetlights):
+    made = many(citizen, streetlights, inbox.PAGE_SIZE + 7)
+    client.force_login(handler)
+    first = client.get(INBOX, {"sort": "oldest"})
+    after = first.context["page"].next_after
+    second = client.get(INBOX, {"sort": "oldest", "after": after})
+    seen = titles(first) + titles(second)
+    assert seen == [r.title for r in made]
+    assert second.context["page"].next_after is None
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_the_inbox_costs_a_bounded_number_of_queries(
+    client,
+    handler,
+    colleague,
+    citizen,
+    streetlights,
+    kongsvinger,
+    count,
+    django_assert_max_num_queries,
+):
+    urgent = Priority.objects.create(body=kongsvinger, name="Akutt")
+    for made in many(citizen, streetlights, count):
+        actions.assign(report=made, body=kongsvinger, by=handler, assignee=colleague)
+        actions.set_priority(report=made, body=kongsvinger, by=handler, priority=urgent)
+    client.force_login(handler)
+    # Session, user, memberships; the filters' choices (categories, areas twice, staff,
+    # priorities); the page start and the page; three counts of what waits; saved filters;
+    # the bulk form's choices (staff, priorities, templates); the header's staff link.
+    with django_assert_max_num_queries(18):
+        response = client.get(INBOX, {"q": "Melding", "after": "1"})
+    assert response.status_code == 200
+
+
+# Saved filters
+
+
+def test_a_saved_filter_comes_back(client, handler, several):
+    client.force_login(handler)
+    response = client.post(
+        "/staff/filters", {"save-name": "Mine", "save-query": "assigned=me&after=5"}
+    )
+    assert response.status_code == 302
+    saved = SavedFilter.objects.get(user=handler)
+    assert saved.query == "assigned=me"
+    page = client.get(INBOX).text
+    assert 'href="/staff/?assigned=me">Mine</a>' in page
+    client.post(f"/staff/filters/{saved.pk}/delete")
+    assert not SavedFilter.objects.exists()
+
+
+def test_nobody_else_sees_or_deletes_my_filter(client, handler, colleague):
+    saved = SavedFilter.objects.create(user=handler, name="Hannes hull", query="assigned=me")
+    client.force_login(colleague)
+    assert "Hannes hull" not in client.get(INBOX).text
+    assert client.post(f"/staff/filters/{saved.pk}/delete").status_code == 404

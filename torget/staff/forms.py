@@ -5,11 +5,16 @@ never a change."""
 from typing import Any, cast
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from torget.accounts.models import User
-from torget.lib.text import OneLineField, refuse_control_characters_multiline
+from torget.lib.text import (
+    OneLineField,
+    refuse_control_characters,
+    refuse_control_characters_multiline,
+)
 from torget.places.models import Body
 from torget.reports.models import PUBLIC_STATES, Category, Report, State
 from torget.staff import templating
@@ -202,3 +207,135 @@ class SaveFilterForm(StaffForm):
     prefix = "save"
     name = OneLineField(label=_("Name of the filter"), max_length=100)
     query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+
+class BulkForm(StaffForm):
+    """One action on the reports ticked in the inbox, all of one body. Which action is the
+    button pressed (`do`); each uses only its own fields."""
+
+    ASSIGN, PRIORITY, STATE, TEMPLATE = "assign", "priority", "state", "template"
+    MAX_REPORTS = 200
+
+    reports = forms.TypedMultipleChoiceField(label=_("Reports"), coerce=int)
+    do = forms.ChoiceField(
+        choices=[(ASSIGN, ASSIGN), (PRIORITY, PRIORITY), (STATE, STATE), (TEMPLATE, TEMPLATE)]
+    )
+    assignee = forms.TypedChoiceField(
+        label=_("Assign to"), required=False, coerce=int, empty_value=None
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Set the priority"), required=False, coerce=int, empty_value=None
+    )
+    state = forms.ChoiceField(label=_("Set the state"), required=False)
+    text = long_text(_("Public answer (optional)"), required=False)
+    template = forms.TypedChoiceField(
+        label=_("Answer with the template"), required=False, coerce=int, empty_value=None
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the template"),
+        choices=[("nb", "Bokmål"), ("nn", "Nynorsk")],
+        required=False,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        body: Body,
+        report_ids: list[int],
+        staff: list[User],
+        priorities: list[Priority],
+        templates: list[ResponseTemplate],
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("initial", {"language": body.language})
+        super().__init__(*args, **kwargs)
+        self.body = body
+        self.staff = {u.pk: u for u in staff}
+        self.priorities = {p.pk: p for p in priorities}
+        self.templates = {t.pk: t for t in templates}
+        self.set_choices("reports", [(pk, pk) for pk in report_ids])
+        self.set_choices("assignee", [("", _("Nobody"))] + [(u.pk, str(u)) for u in staff])
+        self.set_choices(
+            "priority", [("", _("No priority"))] + [(p.pk, p.name) for p in priorities]
+        )
+        self.set_choices("state", [("", "")] + [(s.value, s.label) for s in ANSWER_STATES])
+        self.set_choices("template", [("", "")] + [(t.pk, t.title) for t in templates])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if len(data.get("reports") or []) > self.MAX_REPORTS:
+            self.add_error(
+                "reports", _("Choose at most %(count)d reports.") % {"count": self.MAX_REPORTS}
+            )
+        do = data.get("do")
+        if do == self.STATE and not data.get("state"):
+            self.add_error("state", _("Choose the state."))
+        if do == self.TEMPLATE:
+            template = self.templates.get(data.get("template") or 0)
+            if template is None:
+                self.add_error("template", _("Choose a template to use."))
+            elif template.category_id is not None:
+                # A template for one category is only offered for that category's reports.
+                data["template_category"] = template.category_id
+        return data
+
+    def chosen_template(self) -> ResponseTemplate:
+        return self.templates[self.cleaned_data["template"]]
+
+
+class TemplateForm(forms.ModelForm[ResponseTemplate]):
+    class Meta:
+        model = ResponseTemplate
+        fields = ["title", "category", "text_nb", "text_nn", "new_state", "active"]
+
+    def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.instance.body = body
+        category = cast(forms.ModelChoiceField[Category], self.fields["category"])
+        category.queryset = Category.objects.filter(body=body)
+        category.empty_label = str(_("All the body's categories"))
+        state = cast(forms.ChoiceField, self.fields["new_state"])
+        state.choices = [("", _("Leave the state as it is"))] + [
+            (s.value, s.label) for s in ANSWER_STATES
+        ]
+        placeholders = ", ".join("{%s}" % name for name in templating.PLACEHOLDERS)  # noqa: UP031
+        self.fields["text_nb"].help_text = _("Placeholders: %(names)s.") % {"names": placeholders}
+        for name in ("text_nb", "text_nn"):
+            self.fields[name].validators.append(refuse_control_characters_multiline)
+            self.fields[name].validators.append(MaxLengthValidator(TEXT_MAX_LENGTH))
+            self.fields[name].widget.attrs["maxlength"] = TEXT_MAX_LENGTH
+        self.fields["title"].validators.append(refuse_control_characters)
+
+    def clean_text_nb(self) -> str:
+        return self.checked("text_nb")
+
+    def clean_text_nn(self) -> str:
+        return self.checked("text_nn")
+
+    def checked(self, name: str) -> str:
+        text = self.cleaned_data.get(name) or ""
+        try:
+            templating.check(text)
+        except templating.TemplateError as error:
+            raise forms.ValidationError(str(error)) from error
+        return text
+
+
+class PriorityModelForm(forms.ModelForm[Priority]):
+    class Meta:
+        model = Priority
+        fields = ["name", "position"]
+
+    def __init__(self, *args: Any, body: Body, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.instance.body = body
+        self.fields["name"].validators.append(refuse_control_characters)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data.get("name") or ""
+        taken = Priority.objects.filter(body=self.instance.body, name=name)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("The body has a priority of that name already."))
+        return name

@@ -166,7 +166,9 @@ def areas_of(bodies: list[Body]) -> list[Area]:
     """The bodies' own areas, and the city districts and other imported areas that overlap
     them, by their bounding boxes (a district is inside its kommune; the box check keeps
     the list short without reading polygons)."""
-    own = list(Area.objects.current().filter(bodies__in=bodies).distinct())
+    # The polygons are not needed for a list of names, and can be large.
+    current = Area.objects.current().defer("geometry_wkb")
+    own = list(current.filter(bodies__in=bodies).distinct())
     if not own:
         return []
     boxes = Q()
@@ -177,9 +179,7 @@ def areas_of(bodies: list[Body]) -> list[Area]:
             min_lat__lt=area.max_lat,
             max_lat__gt=area.min_lat,
         )
-    inner = (
-        Area.objects.current().filter(boxes).exclude(kind__in=[AreaKind.KOMMUNE, AreaKind.FYLKE])
-    )
+    inner = current.filter(boxes).exclude(kind__in=[AreaKind.KOMMUNE, AreaKind.FYLKE])
     found = {area.pk: area for area in [*own, *inner]}
     return sorted(found.values(), key=lambda area: area.name)
 
