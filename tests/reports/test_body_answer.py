@@ -57,11 +57,24 @@ def test_the_features_handlers_are_registered_at_start_up():
     from torget.alerts import notify, questionnaire
     from torget.delivery import actions as delivery_actions
     from torget.staff import actions as staff_actions
+    from torget.staff import targets
 
-    assert handlers.report_due == [delivery_actions.queue_deliveries, staff_actions.open_handlings]
-    assert handlers.citizen_update == [delivery_actions.tell_bodies, staff_actions.citizen_wrote]
+    assert handlers.report_due == [
+        delivery_actions.queue_deliveries,
+        staff_actions.open_handlings,
+        targets.report_reached,
+    ]
+    assert handlers.citizen_update == [
+        delivery_actions.tell_bodies,
+        staff_actions.citizen_wrote,
+        targets.report_changed,
+    ]
     assert handlers.took_part == [alert_actions.follow_report]
-    assert handlers.body_answered == [notify.tell_reporter, staff_actions.body_answered]
+    assert handlers.body_answered == [
+        notify.tell_reporter,
+        staff_actions.body_answered,
+        targets.report_changed,
+    ]
     assert handlers.questionnaire_answers == [questionnaire.answers_about]
 
 

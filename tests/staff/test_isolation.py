@@ -23,6 +23,7 @@ from torget.staff.models import (
     Priority,
     ResponseTemplate,
     SavedFilter,
+    Target,
 )
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +116,9 @@ RULES: dict[str, Rule] = {
         POST, kwargs=lambda w: {"slug": "kongsvinger", "pk": w.template.pk}, least="manager"
     ),
     "priorities": Rule(GET, kwargs=on_body, least="manager"),
+    "targets": Rule(
+        BOTH, kwargs=on_body, data=lambda w: {"answer-all": 5, "fix-all": 20}, least="manager"
+    ),
     "new_priority": Rule(
         BOTH, kwargs=on_body, data=lambda w: {"name": "Snart", "position": 2}, least="manager"
     ),
@@ -160,6 +164,7 @@ def snapshot() -> dict[str, Any]:
         "filters": sorted(SavedFilter.objects.values_list("user", "name", "query")),
         "templates": sorted(ResponseTemplate.objects.values_list("pk", "title", "text_nb")),
         "priorities": sorted(Priority.objects.values_list("pk", "name", "position")),
+        "targets": sorted(Target.objects.values_list("pk", "answer_days", "fix_days")),
         "updates": Update.objects.count(),
         "reports": sorted(Report.objects.values_list("pk", "state", "category", "hidden")),
     }

@@ -174,3 +174,10 @@ def test_the_history_holds_public_and_internal_entries_in_order(client, handler,
     assert (
         text.index("Første notat") < text.index("Lyset byttes fredag") < text.index("Andre notat")
     )
+
+
+def test_the_same_category_changes_nothing(client, handler, public_report, streetlights):
+    client.force_login(handler)
+    response = client.post(url(public_report, "category"), {"category-category": streetlights.pk})
+    assert response.status_code == 302
+    assert not Update.objects.filter(report=public_report).exists()

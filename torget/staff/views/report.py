@@ -146,9 +146,7 @@ def category(request: StaffRequest, report: Report, member: Member) -> HttpRespo
     if not form.is_valid():
         return page(request, report, member, status=400, category_form=form)
     chosen = form.chosen()
-    if chosen.pk == report.category_id:
-        messages.info(request, gettext("The category is unchanged."))
-    else:
+    try:
         act(
             actions.move_to_category,
             report=report,
@@ -156,6 +154,10 @@ def category(request: StaffRequest, report: Report, member: Member) -> HttpRespo
             by=member.user,
             category=chosen,
         )
+    except report_actions.Unchanged:
+        # Already there, or a colleague moved it there a moment ago.
+        messages.info(request, gettext("The category is unchanged."))
+    else:
         messages.success(
             request,
             gettext("The report is now in the category %(category)s.") % {"category": chosen.name},
@@ -168,6 +170,8 @@ def act(action: Callable[..., object], **kwargs: Any) -> None:
     form had not been offered."""
     try:
         action(**kwargs)
+    except report_actions.Unchanged:
+        raise
     except (actions.NotAllowed, report_actions.NotAllowed) as error:
         raise PermissionDenied(str(error)) from error
 
