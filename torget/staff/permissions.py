@@ -20,7 +20,7 @@ from torget.accounts.models import Membership, Role, User
 from torget.places.models import Body
 from torget.reports.models import Report
 
-RANKS = {Role.HANDLER: 1, Role.MODERATOR: 2, Role.MANAGER: 3}
+RANKS: dict[str, int] = {Role.HANDLER: 1, Role.MODERATOR: 2, Role.MANAGER: 3}
 
 
 @dataclass(frozen=True)
