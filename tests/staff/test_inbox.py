@@ -200,7 +200,13 @@ def test_staff_writing_on_the_public_page_is_acting_not_waiting(several, kongsvi
 
 def test_the_counts_of_what_waits(client, handler, several):
     client.force_login(handler)
-    assert client.get(INBOX).context["counts"]["new"] == 3
+    assert client.get(INBOX).context["counts"]["new"] == "3"
+
+
+def test_a_large_count_stops_at_its_limit(client, handler, several, monkeypatch):
+    monkeypatch.setattr(inbox, "COUNT_LIMIT", 2)
+    client.force_login(handler)
+    assert client.get(INBOX).context["counts"]["new"] == "2+"
 
 
 # Pages and their cost

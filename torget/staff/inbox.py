@@ -281,7 +281,13 @@ def after_key(order: tuple[str, ...], last: dict[str, Any]) -> Q:
     return found
 
 
-def counts(form: InboxForm) -> dict[str, int]:
-    """How many open rows wait in each way, in the form's scope of bodies."""
+# Counted up to here, then shown as "1000+": an exact count of a large body's backlog
+# would read all of it on every visit, and nobody acts on the difference.
+COUNT_LIMIT = 1000
+
+
+def counts(form: InboxForm) -> dict[str, str]:
+    """How many rows wait in each way, in the form's scope of bodies: "12", or "1000+"."""
     rows = Handling.objects.filter(body__in=form.scope, report__hidden=False)
-    return {key: WAITING[key][1](rows).count() for key in WAITING}
+    found = {key: WAITING[key][1](rows)[: COUNT_LIMIT + 1].count() for key in WAITING}
+    return {key: f"{COUNT_LIMIT}+" if n > COUNT_LIMIT else str(n) for key, n in found.items()}

@@ -148,6 +148,12 @@ class Handling(models.Model):
                 name="handling_body_citizen",
                 condition=Q(citizen_updated__isnull=False),
             ),
+            # "Reopened by the reporter": few rows ever have it.
+            models.Index(
+                fields=["body", "reopened"],
+                name="handling_body_reopened",
+                condition=Q(reopened__isnull=False),
+            ),
             # "Overdue" and the sort by target within a body; rows without a target are left
             # out of the index, and most rows (fixed and closed reports) have none.
             models.Index(
