@@ -97,3 +97,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if left:
         config.hook.pytest_deselected(items=left)
         items[:] = kept
+
+
+@pytest.fixture
+def staff_client(client):
+    """A client for staff: its force_login signs a staff member in as the staff pages ask
+    (see torget/signin once it lands: both factors)."""
+    return client

@@ -48,6 +48,8 @@ LAYERS = {
     "mail": 1,
     # Rate-limit counters shared by every web process (issue 12), used by the forms of every app.
     "limits": 1,
+    # The audit log (issue 15): every app records what staff do through audit.actions.record.
+    "audit": 1,
     "accounts": 2,
     "places": 2,
     "reports": 3,

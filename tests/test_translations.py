@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-LOCALE = Path(__file__).resolve().parents[1] / "torget" / "locale"
+TORGET = Path(__file__).resolve().parents[1] / "torget"
+# The project's catalogue, and those of apps that keep their own (audit/, signin/).
+LOCALES = [TORGET / "locale", *sorted(TORGET.glob("*/locale"))]
 
 
 def entries(po: Path) -> list[tuple[str, list[str], bool]]:
@@ -37,17 +39,19 @@ def entries(po: Path) -> list[tuple[str, list[str], bool]]:
     return found
 
 
+@pytest.mark.parametrize("locale", LOCALES, ids=lambda path: str(path.relative_to(TORGET)))
 @pytest.mark.parametrize("language", ["nb", "nn"])
-def test_every_string_is_translated(language):
-    po = LOCALE / language / "LC_MESSAGES" / "django.po"
+def test_every_string_is_translated(language, locale):
+    po = locale / language / "LC_MESSAGES" / "django.po"
     missing = [msgid for msgid, strings, fuzzy in entries(po) if fuzzy or not all(strings)]
     assert missing == [], f"{len(missing)} strings lack a {language} translation: {missing[:5]}"
 
 
+@pytest.mark.parametrize("locale", LOCALES, ids=lambda path: str(path.relative_to(TORGET)))
 @pytest.mark.parametrize("language", ["nb", "nn"])
-def test_the_compiled_catalogue_matches_its_source(language):
+def test_the_compiled_catalogue_matches_its_source(language, locale):
     """A .po edited without `make messages` would leave the site speaking the old words."""
-    folder = LOCALE / language / "LC_MESSAGES"
+    folder = locale / language / "LC_MESSAGES"
     with (folder / "django.mo").open("rb") as mo:
         catalog = gettext.GNUTranslations(mo)._catalog
     compiled = {key[0] if isinstance(key, tuple) else key for key in catalog} - {""}

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "torget.mail",
     "torget.limits",
+    "torget.audit",
     "torget.accounts",
     "torget.places",
     "torget.reports",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "torget.audit.admin_changes.AdminChangesMiddleware",
 ]
 
 ROOT_URLCONF = "torget.urls"
@@ -191,6 +193,8 @@ KEEP_SIGN_INS_DAYS = int(env_float("KEEP_SIGN_INS_DAYS", 90))
 KEEP_UNPROVEN_ACCOUNTS_DAYS = int(env_float("KEEP_UNPROVEN_ACCOUNTS_DAYS", 30))
 KEEP_DELIVERY_LOG_DAYS = int(env_float("KEEP_DELIVERY_LOG_DAYS", 90))
 KEEP_TASK_RESULTS_DAYS = int(env_float("KEEP_TASK_RESULTS_DAYS", 14))
+# The audit log of what staff and administrators did (audit/): a year, then removed.
+AUDIT_KEEP_DAYS = int(env_float("AUDIT_KEEP_DAYS", 365))
 OPEN311_TIMEOUT = env_float("OPEN311_TIMEOUT", 20.0)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from tests.privacy.conftest import report_by
 from torget.accounts.models import DataExport, SignIn, User
 from torget.alerts.models import SentDigest, Subscription
+from torget.audit.models import Action, Entry
 from torget.delivery.models import Delivery, DeliveryState, SendMethod
 from torget.lib.retention import years
 from torget.mail.models import Email, EmailState
@@ -148,6 +149,12 @@ def edges(kongsvinger_category, eidskog_category, eidskog_body, citizen, clock):
         )
 
     gone["task"], kept["task"] = task(14 * DAY + MINUTE), task(14 * DAY - MINUTE)
+
+    # The audit log: 365 days (TORGET_AUDIT_KEEP_DAYS).
+    def audit_entry(age):
+        return Entry.objects.create(action=Action.SIGN_IN, actor="staff@example.org", at=ago(age))
+
+    gone["audit"], kept["audit"] = audit_entry(365 * DAY + MINUTE), audit_entry(365 * DAY - MINUTE)
     return gone, kept
 
 
@@ -163,6 +170,7 @@ EXPECTED = {
     "e-mails to people (with login links)": 1,
     "delivery errors": 1,
     "finished background tasks": 1,
+    "audit log entries": 1,
 }
 
 
@@ -215,6 +223,7 @@ def test_the_real_run_removes_what_is_past_its_time_and_keeps_the_rest(
         (SentDigest, "sent log"),
         (Email, "e-mail"),
         (DBTaskResult, "task"),
+        (Entry, "audit"),
     ]:
         assert not model.objects.filter(pk=gone[name].pk).exists(), name
         assert model.objects.filter(pk=kept[name].pk).exists(), name

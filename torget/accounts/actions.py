@@ -3,6 +3,7 @@ language a person reads, and a person's data: its export and its erasure."""
 
 import datetime
 from functools import partial
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import ProtectedError, Q, QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -17,8 +19,10 @@ from django.utils.http import urlsafe_base64_encode
 
 from torget.accounts import emails, exports, tasks
 from torget.accounts.handlers import EVERYTHING, Scope, handlers
-from torget.accounts.models import DataExport, SignIn, User
+from torget.accounts.models import DataExport, Membership, SignIn, User
 from torget.accounts.tokens import login_link_tokens
+from torget.audit.actions import record as audit
+from torget.audit.models import Action
 from torget.lib.signing import BadToken, make_token, read_token
 from torget.mail.actions import forget_address, record
 
@@ -100,8 +104,90 @@ def remember_language(user: User, language: str | None, *, replace: bool = False
     user.save(update_fields=["language"])
 
 
-def record_sign_in(user: User, method: str) -> None:
+def record_sign_in(user: User, method: str, request: HttpRequest | None = None) -> None:
+    """The person's own record of the sign-in; a staff member's goes in the audit log too,
+    read by the managers of each body they serve."""
     SignIn.objects.create(user=user, method=method)
+    if is_staff_account(user):
+        audit(
+            action=Action.SIGN_IN,
+            actor=user,
+            target=user,
+            bodies=bodies_of(user),
+            after={"method": method},
+            request=request,
+        )
+
+
+def record_failed_sign_in(*, email: str, request: HttpRequest, step: str = "password") -> None:
+    """A sign-in that failed. The address typed is kept only when it is a staff member's:
+    a citizen's mistyped password is no one's business, but that it happened, and from
+    where, still is (many failures from one client)."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    staff = user if user is not None and is_staff_account(user) else None
+    audit(
+        action=Action.SIGN_IN_FAILED,
+        actor=None,
+        target=staff,
+        bodies=bodies_of(staff) if staff else (),
+        who=staff.email if staff else "",
+        after={"step": step},
+        request=request,
+    )
+
+
+def is_staff_account(user: User) -> bool:
+    """Superusers, site administrators and members of a body: the accounts that must sign
+    in with two factors, and whose sign-ins are audited."""
+    return user.is_superuser or user.is_staff or user.memberships.exists()
+
+
+def bodies_of(user: User) -> list[Any]:
+    return [membership.body for membership in user.memberships.select_related("body")]
+
+
+# Memberships: who acts for a body, in which role. Each change is in the audit log.
+
+
+@transaction.atomic
+def set_role(*, user: User, body: Any, role: str, by: User | None) -> Membership:
+    """Make the person a member of the body in this role, or change their role there."""
+    membership = Membership.objects.select_for_update().filter(user=user, body=body).first()
+    before = {"role": membership.role} if membership else {}
+    if membership is None:
+        membership = Membership.objects.create(user=user, body=body, role=role)
+    elif membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    else:
+        return membership
+    audit(
+        action=Action.ROLE,
+        actor=by,
+        target=membership,
+        body=membership.body,
+        before=before,
+        after={"role": role, "user": user.email},
+    )
+    return membership
+
+
+@transaction.atomic
+def end_membership(*, membership: Membership, by: User | None) -> None:
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "body")
+        .get(pk=membership.pk)
+    )
+    audit(
+        action=Action.ROLE,
+        actor=by,
+        target=membership,
+        body=membership.body,
+        before={"role": membership.role, "user": membership.user.email},
+        after={"role": None},
+    )
+    membership.delete()
 
 
 # A person's data: the export, and the erasure.

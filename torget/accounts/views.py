@@ -40,9 +40,11 @@ def log_in(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         user = form.get_user()
         auth.login(request, user)
-        actions.record_sign_in(user, SignInMethod.PASSWORD)
+        actions.record_sign_in(user, SignInMethod.PASSWORD, request)
         actions.remember_language(user, get_language())
         return redirect(_next_url(request))
+    if request.method == "POST":
+        actions.record_failed_sign_in(email=request.POST.get("username", ""), request=request)
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
 
 
@@ -78,7 +80,7 @@ def log_in_with_link(request: HttpRequest, uidb64: str, token: str) -> HttpRespo
     if user is None or not actions.use_login_link(user):
         return render(request, "accounts/login_link_invalid.html", status=400)
     auth.login(request, user, backend=LINK_LOGIN_BACKEND)
-    actions.record_sign_in(user, SignInMethod.LINK)
+    actions.record_sign_in(user, SignInMethod.LINK, request)
     actions.remember_language(user, get_language())
     return redirect(_next_url(request))
 

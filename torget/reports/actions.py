@@ -18,6 +18,8 @@ from django.utils import timezone
 from torget.accounts import actions as accounts
 from torget.accounts.handlers import Scope
 from torget.accounts.models import User
+from torget.audit.actions import record as audit
+from torget.audit.models import Action
 from torget.lib.images import ProcessedImage
 from torget.lib.names import norwegian_slug
 from torget.lib.signing import make_token, read_token
@@ -261,8 +263,9 @@ def answer_as_body(
     lock_lifecycle(report)
     if report.hidden:
         raise NotAllowed("A report hidden by a moderator cannot be answered.")
+    state_before = report.state
     try:
-        return record_body_answer(
+        update = record_body_answer(
             report=report,
             body=body,
             author=staff,
@@ -272,6 +275,16 @@ def answer_as_body(
         )
     except InvalidTransition as error:
         raise NotAllowed(str(error)) from error
+    moved = report.state != state_before
+    audit(
+        action=Action.STATE if moved else Action.ANSWER,
+        actor=staff,
+        target=report,
+        body=body,
+        before={"state": state_before} if moved else {},
+        after={"state": report.state, "text": text} if moved else {"text": text},
+    )
+    return update
 
 
 @transaction.atomic
@@ -329,6 +342,14 @@ def change_category(*, report: Report, category: Category, by: User, body: Body)
     locked = Report.objects.select_for_update().get(pk=report.pk)
     if locked.category_id == category.pk:
         raise Unchanged("The report is in that category already.")
+    audit(
+        action=Action.CATEGORY,
+        actor=by,
+        target=report,
+        body=body,
+        before={"category": locked.category},
+        after={"category": category},
+    )
     locked.category = category
     locked.save(update_fields=["category", "updated"])
     report.category = category

@@ -26,6 +26,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from torget.accounts import actions, exports
 from torget.accounts.handlers import Scope
 from torget.accounts.models import Role, User
+from torget.audit.actions import record as audit
+from torget.audit.models import Action
 from torget.places.models import Body
 
 log = logging.getLogger("torget.site.requests")
@@ -109,6 +111,7 @@ def export(request: HttpRequest) -> HttpResponseBase:
     log.info(
         "Staff request: %s exported account %s within %s", user.pk, person.pk, scope_text(form)
     )
+    audited(Action.EXPORT, user, person, form, request, {})
     return FileResponse(spool, as_attachment=True, filename=f"torget-request-{person.pk}.zip")
 
 
@@ -137,9 +140,32 @@ def anonymise(request: HttpRequest) -> HttpResponse:
         scope_text(form),
         changed,
     )
+    audited(Action.ANONYMISE, user, person, form, request, {"rows": changed})
     return render(request, "site/request_done.html", {"changed": changed})
 
 
 def scope_text(form: RequestForm) -> str:
     body_id = form.the_scope().body_id
     return "all of Torget" if body_id is None else f"body {body_id}"
+
+
+def audited(
+    action: Action,
+    user: User,
+    person: User,
+    form: RequestForm,
+    request: HttpRequest,
+    after: dict[str, object],
+) -> None:
+    """In the audit log, under the body the request was answered for (superusers only read
+    the requests answered for all of Torget). The person is named by account id only: an
+    erased account's address must not live on in the log."""
+    body_id = form.the_scope().body_id
+    body = Body.objects.filter(pk=body_id).first() if body_id else None
+    audit(
+        action=action,
+        actor=user,
+        body=body,
+        after={"account": person.pk, "within": scope_text(form), **after},
+        request=request,
+    )

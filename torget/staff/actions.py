@@ -17,6 +17,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from torget.accounts.models import Membership, User
+from torget.audit.actions import record as audit
+from torget.audit.models import Action
 from torget.places.models import Body
 from torget.reports import actions as report_actions
 from torget.reports.models import Category, Report, State, Update
@@ -112,6 +114,14 @@ def assign(*, report: Report, body: Body, by: User, assignee: User | None) -> Ha
     handling = Handling.objects.select_for_update().get_or_create(report=report, body=body)[0]
     if handling.assignee_id == (assignee.pk if assignee else None):
         return handling
+    audit(
+        action=Action.ASSIGN,
+        actor=by,
+        target=report,
+        body=body,
+        before={"assignee": handling.assignee},
+        after={"assignee": assignee},
+    )
     handling.assignee = assignee
     handling.staff_acted = timezone.now()
     handling.save(update_fields=["assignee", "staff_acted"])
@@ -129,6 +139,14 @@ def set_priority(*, report: Report, body: Body, by: User, priority: Priority | N
     handling = Handling.objects.select_for_update().get_or_create(report=report, body=body)[0]
     if handling.priority_id == (priority.pk if priority else None):
         return handling
+    audit(
+        action=Action.PRIORITY,
+        actor=by,
+        target=report,
+        body=body,
+        before={"priority": handling.priority},
+        after={"priority": priority},
+    )
     handling.priority = priority
     handling.staff_acted = timezone.now()
     handling.save(update_fields=["priority", "staff_acted"])
@@ -150,6 +168,7 @@ def add_note(*, report: Report, body: Body, by: User, text: str) -> InternalEntr
         report=report, body=body, author=by, kind=EntryKind.NOTE, text=text
     )
     stamp_acted(report, body, at=note.created)
+    audit(action=Action.NOTE, actor=by, target=report, body=body, after={"text": text})
     return note
 
 

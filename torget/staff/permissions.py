@@ -97,3 +97,8 @@ def may_manage_priorities(member: Member) -> bool:
 
 def may_manage_targets(member: Member) -> bool:
     return member.at_least(Role.MANAGER)
+
+
+def may_read_log(member: Member) -> bool:
+    """The body's audit log: what its staff did, and what was done to the body's things."""
+    return member.at_least(Role.MANAGER)

@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from torget.accounts.models import Role, User
+from torget.audit.actions import record as audit
+from torget.audit.models import Action
 from torget.lib import workdays
 from torget.mail.actions import record
 from torget.places.models import Body
@@ -116,9 +118,21 @@ class TargetChange:
 
 
 @transaction.atomic
-def set_targets(*, body: Body, changes: Iterable[TargetChange]) -> int:
+def set_targets(*, body: Body, changes: Iterable[TargetChange], by: User | None = None) -> int:
     """Save the body's targets and work out the deadlines of its open reports again, from
     when each reached the body. Returns how many open reports were recomputed."""
+    changes = list(changes)
+    was = targets_of(body)
+    before, after = {}, {}
+    for change in changes:
+        key = change.category.pk if change.category else None
+        old = was.get(key, NO_TARGET)
+        if old != change.days:
+            name = str(change.category) if change.category else "all"
+            before[name] = [old.answer, old.fix]
+            after[name] = [change.days.answer, change.days.fix]
+    if after:
+        audit(action=Action.TARGET, actor=by, target=body, body=body, before=before, after=after)
     for change in changes:
         if change.category is not None and change.category.body_id != body.pk:
             raise ValueError("A target is for one of the body's own categories.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from torget.staff.views import inbox, manage, report, targets
+from torget.staff.views import inbox, log, manage, report, targets
 
 app_name = "staff"
 
@@ -32,4 +32,6 @@ urlpatterns = [
         manage.delete_priority,
         name="delete_priority",
     ),
+    path("body/<slug:slug>/log", log.body_log, name="body_log"),
+    path("log", log.all_log, name="log"),
 ]

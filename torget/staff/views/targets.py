@@ -74,7 +74,7 @@ def targets_page(request: StaffRequest, slug: str) -> HttpResponse:
         if not form.is_valid():
             context = {"member": member, "form": form}
             return render(request, "staff/targets.html", context, status=400)
-        count = targets.set_targets(body=member.body, changes=form.changes())
+        count = targets.set_targets(body=member.body, changes=form.changes(), by=request.staff_user)
         messages.success(
             request,
             gettext("The targets are saved, and the deadlines of %(count)d open reports set anew.")
