@@ -16,7 +16,7 @@ from torget.reports import actions as report_actions
 from torget.reports.models import State
 from torget.staff import actions as staff_actions
 from torget.staff import targets
-from torget.staff.models import Priority
+from torget.staff.models import Priority, ResponseTemplate
 
 from .conftest import PASSWORD, member
 
@@ -109,6 +109,29 @@ def test_a_change_of_targets_is_logged(manager, kongsvinger, streetlights):
     entry = only_entry(action=Action.TARGET)
     assert (entry.before, entry.after) == ({"all": [None, None]}, {"all": [3, 10]})
     assert entry.actor_id == manager.pk
+
+
+def test_a_managers_change_to_a_response_template_is_logged(staff_client, manager, kongsvinger):
+    template = ResponseTemplate.objects.create(body=kongsvinger, title="Mal", text_nb="Hei")
+    staff_client.force_login(manager)
+    url = reverse("staff:edit_template", args=[kongsvinger.slug, template.pk])
+    data = {"title": "Mal", "text_nb": "Hei og takk", "active": "on"}
+    assert staff_client.post(url, data).status_code == 302
+    entry = only_entry(action=Action.TEMPLATE)
+    assert (entry.before, entry.after) == ({"text_nb": "Hei"}, {"text_nb": "Hei og takk"})
+    assert (entry.actor_id, entry.body_id) == (manager.pk, kongsvinger.pk)
+    url = reverse("staff:delete_template", args=[kongsvinger.slug, template.pk])
+    assert staff_client.post(url).status_code == 302
+    assert Entry.objects.filter(action=Action.TEMPLATE, after={"change": "deleted"}).count() == 1
+
+
+def test_a_managers_new_priority_is_logged(staff_client, manager, kongsvinger):
+    staff_client.force_login(manager)
+    url = reverse("staff:new_priority", args=[kongsvinger.slug])
+    assert staff_client.post(url, {"name": "Snart", "position": 2}).status_code == 302
+    entry = only_entry(action=Action.PRIORITY)
+    assert entry.after == {"name": "Snart", "position": 2}
+    assert entry.target == "Snart"
 
 
 def test_moderation_in_the_admin_is_logged_with_the_flag_before_and_after(

@@ -53,6 +53,8 @@ class Rule:
     other_body_allowed: bool = False
     # Only the owner of the thing may (a saved filter is its person's own).
     owner_only: bool = False
+    # Only superusers may (the whole audit log); every member is refused.
+    superuser_only: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -131,6 +133,8 @@ RULES: dict[str, Rule] = {
     "delete_priority": Rule(
         POST, kwargs=lambda w: {"slug": "kongsvinger", "pk": w.priority.pk}, least="manager"
     ),
+    "body_log": Rule(GET, kwargs=on_body, least="manager"),
+    "log": Rule(GET, superuser_only=True),
 }
 
 
@@ -147,7 +151,7 @@ def expected(rule: Rule, persona: str) -> str:
     """'login', 'forbidden', 'missing' or 'allowed'."""
     if persona == "anonymous":
         return "login"
-    if persona == "citizen":
+    if persona == "citizen" or rule.superuser_only:
         return "forbidden"
     if persona == "other_body":
         return "allowed" if rule.other_body_allowed else "missing"

@@ -26,6 +26,7 @@ def pages(public_report, kongsvinger):
         reverse("staff:priorities", args=[slug]),
         reverse("staff:new_priority", args=[slug]),
         reverse("staff:edit_priority", args=[slug, priority.pk]),
+        reverse("staff:body_log", args=[slug]),
     ]
 
 

@@ -12,12 +12,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from torget.audit.actions import record as audit
+from torget.audit.models import Action
 from torget.staff import permissions
 from torget.staff.access import StaffRequest, member_for_body, staff_only
 from torget.staff.forms import PriorityModelForm, TemplateForm
@@ -59,7 +61,7 @@ def edit_template(request: StaffRequest, member: Member, pk: int | None = None) 
 @require_POST
 @managing(permissions.may_manage_templates)
 def delete_template(request: StaffRequest, member: Member, pk: int) -> HttpResponse:
-    get_object_or_404(ResponseTemplate, body=member.body, pk=pk).delete()
+    deleted(request, member, get_object_or_404(ResponseTemplate, body=member.body, pk=pk))
     messages.success(request, gettext("The template is deleted."))
     return redirect("staff:templates", member.body.slug)
 
@@ -82,7 +84,7 @@ def edit_priority(request: StaffRequest, member: Member, pk: int | None = None) 
 @managing(permissions.may_manage_priorities)
 def delete_priority(request: StaffRequest, member: Member, pk: int) -> HttpResponse:
     # Reports with this priority keep none; their history keeps the name (see models.py).
-    get_object_or_404(Priority, body=member.body, pk=pk).delete()
+    deleted(request, member, get_object_or_404(Priority, body=member.body, pk=pk))
     messages.success(request, gettext("The priority is deleted."))
     return redirect("staff:priorities", member.body.slug)
 
@@ -98,9 +100,37 @@ def edit(
     data = request.POST if request.method == "POST" else None
     form = form_class(data, instance=instance, body=member.body)  # type: ignore[call-arg]
     if data is not None and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            saved = form.save()
+            audit(
+                action=AUDITED[type(saved)],
+                actor=request.staff_user,
+                target=saved,
+                body=member.body,
+                before={name: form.initial.get(name) for name in form.changed_data}
+                if instance is not None
+                else {},
+                after={name: form.cleaned_data.get(name) for name in form.changed_data},
+            )
         messages.success(request, gettext("Saved."))
         return redirect(listing, member.body.slug)
     context = {"member": member, "form": form, "instance": instance, "listing": listing}
     status = 400 if data is not None else 200
     return render(request, "staff/edit.html", context, status=status)
+
+
+# The body's templates and priorities in the audit log, with the fields a manager changed.
+AUDITED = {ResponseTemplate: Action.TEMPLATE, Priority: Action.PRIORITY}
+
+
+@transaction.atomic
+def deleted(request: StaffRequest, member: Member, row: ResponseTemplate | Priority) -> None:
+    audit(
+        action=AUDITED[type(row)],
+        actor=request.staff_user,
+        target=row,
+        body=member.body,
+        before={"name": str(row)},
+        after={"change": "deleted"},
+    )
+    row.delete()
