@@ -17,7 +17,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from torget.accounts.models import Membership, User
+from torget.accounts.models import Membership, Role, User
+from torget.delivery.models import Contact, SendMethod
 from torget.places.lookup import forget_area_index
 from torget.places.models import Area, Body, Language
 from torget.reports.models import (
@@ -28,6 +29,14 @@ from torget.reports.models import (
     State,
     Support,
     Update,
+)
+from torget.staff.models import (
+    EntryKind,
+    Handling,
+    InternalEntry,
+    Priority,
+    ResponseTemplate,
+    Target,
 )
 
 HAND_DRAWN = "Using a coarse demo geography drawn by hand, not official boundaries"
@@ -140,6 +149,42 @@ def test_the_administrator_is_a_superuser_and_staff_act_for_their_body(demo_outp
     assert (manager.body.name, manager.role) == ("Kongsvinger kommune", "manager")
     eidskog = Membership.objects.get(user__email="saksbehandler@eidskog.example")
     assert eidskog.body.name == "Eidskog kommune"
+
+
+def test_kongsvinger_and_eidskog_have_staff_of_every_role_printed_with_passwords(demo_output):
+    accounts = printed_accounts(demo_output)
+    for slug in ("kongsvinger", "eidskog"):
+        members = Membership.objects.filter(body__slug=slug).select_related("user")
+        assert {m.role for m in members} == set(Role.values), slug
+        assert {m.user.email for m in members} <= accounts.keys()
+    assert "Moderator, Kongsvinger kommune" in demo_output
+
+
+def test_every_category_is_delivered_by_e_mail(demo_output):
+    assert Category.objects.exists()
+    for category in Category.objects.select_related("body"):
+        contact = Contact.objects.get(category=category)
+        assert contact.send_method == SendMethod.EMAIL
+        assert "@" in contact.email
+
+
+def test_the_staff_workspace_is_alive(demo_output):
+    """Priorities, templates in nb and nn, targets, and open reports assigned, noted and
+    overdue at Kongsvinger, so that /staff/ has something to show on the first visit."""
+    kongsvinger = Body.objects.get(slug="kongsvinger")
+    assert Priority.objects.filter(body=kongsvinger).count() >= 3
+    templates = ResponseTemplate.objects.filter(body=kongsvinger)
+    assert templates.filter(category__slug="hull-i-vegen").exists()
+    assert templates.filter(category__isnull=True).exists()
+    assert all(t.text_nb and t.text_nn and t.text_nb != t.text_nn for t in templates)
+    assert Target.objects.filter(body=kongsvinger, category__isnull=True).exists()
+    handlings = Handling.objects.filter(body=kongsvinger)
+    assert handlings.filter(assignee__isnull=False).count() >= 5
+    assert handlings.filter(priority__isnull=False).exists()
+    assert handlings.filter(due__lt=timezone.now(), report__category__slug="hull-i-vegen").exists()
+    notes = InternalEntry.objects.filter(body=kongsvinger, kind=EntryKind.NOTE)
+    assert notes.count() >= 3
+    assert "Staff workspace:" in demo_output
 
 
 def test_it_loads_about_300_reports_in_every_state(demo_output):

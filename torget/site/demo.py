@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 import torget
 from torget.accounts.models import Membership, Role, User
+from torget.delivery.models import Contact, SendMethod
 from torget.places.actions import apply_area_import, ensure_body_for, plan_area_import
 from torget.places.geojson import (
     AreaFeature,
@@ -60,6 +61,8 @@ from torget.site.demo_texts import (
     STREETS,
 )
 from torget.staff import actions as staff_actions
+from torget.staff.models import Handling, Priority, ResponseTemplate
+from torget.staff.targets import Days, TargetChange, set_targets
 
 Say = Callable[[str], None]
 
@@ -407,7 +410,10 @@ ACCOUNTS = (
     DemoAccount(ADMIN_EMAIL, "Administrator", ADMINISTRATOR),
     DemoAccount("saksbehandler@kongsvinger.example", "Siri Haugen", Role.HANDLER, "3401"),
     DemoAccount("leder@kongsvinger.example", "Tor Bakken", Role.MANAGER, "3401"),
+    DemoAccount("moderator@kongsvinger.example", "Mona Rud", Role.MODERATOR, "3401"),
     DemoAccount("saksbehandler@eidskog.example", "Nina Berg", Role.HANDLER, "3416"),
+    DemoAccount("moderator@eidskog.example", "Pål Sand", Role.MODERATOR, "3416"),
+    DemoAccount("leder@eidskog.example", "Randi Aas", Role.MANAGER, "3416"),
     DemoAccount("saksbehandler@sor-odal.example", "Arne Moen", Role.HANDLER, "3415"),
     DemoAccount("saksbehandler@nord-odal.example", "Liv Strand", Role.HANDLER, "3414"),
     DemoAccount("saksbehandler@grue.example", "Jon Lie", Role.HANDLER, "3417"),
@@ -422,6 +428,7 @@ ROLE_LABELS = {
     ADMINISTRATOR: "Administrator",
     CITIZEN: "Citizen",
     Role.HANDLER: "Case handler",
+    Role.MODERATOR: "Moderator",
     Role.MANAGER: "Manager",
 }
 
@@ -824,6 +831,9 @@ def load_demo(geography: Geography, *, postcodes_path: Path, say: Say, progress:
     stories = draft_stories(rng, places, categories, fylke, cast, progress)
     updates, supports = save_stories(stories, rng, cast)
     say(f"Reports: {len(stories)} loaded, with {updates} updates and {supports} supports")
+    contacts = load_contacts(categories, bodies_by_code)
+    say(f"Contacts: {contacts}, by e-mail (to the outbox at /dev/outbox)")
+    say(load_workspaces(bodies_by_code, categories, rng))
 
 
 @transaction.atomic
@@ -856,3 +866,137 @@ def make_cast(users: list[User]) -> Cast:
     ):
         staff_by_body.setdefault(membership.body_id, membership.user)
     return Cast(citizens=citizens, staff_by_body=staff_by_body)
+
+
+# -- Contacts and the staff workspace ----------------------------------------------------------
+
+
+def load_contacts(categories: dict[int, list[Category]], bodies_by_code: dict[str, Body]) -> int:
+    """Every category is sent by e-mail, so a new report is delivered, and in the demo the
+    e-mail lands in the outbox (/dev/outbox) where a newcomer can read it."""
+    bodies = {body.pk: body for body in bodies_by_code.values()}
+    count = 0
+    for body_id, body_categories in categories.items():
+        body = bodies[body_id]
+        # A neighbour from the official file that the demo has no domain for gets a made-up one.
+        email = body.email or f"postmottak@{body.slug}.example"
+        for category in body_categories:
+            Contact.objects.update_or_create(
+                category=category,
+                defaults={"send_method": SendMethod.EMAIL, "email": email},
+            )
+            count += 1
+    return count
+
+
+PRIORITIES = ("Akutt", "Innen en uke", "Når det passer")
+# (category slug or "" for all, title, bokmål, nynorsk, the state it sets)
+TEMPLATES = (
+    (
+        "",
+        "Mottatt",
+        "Takk for meldingen om {title}. {body} har fått den (sak {number}) og ser på den.",
+        "Takk for meldinga om {title}. {body} har fått ho (sak {number}) og ser på ho.",
+        State.IN_PROGRESS,
+    ),
+    (
+        "hull-i-vegen",
+        "Hull: satt opp for lapping",
+        "Hullet ved {address} er satt opp for lapping. Vi lapper hull i tur og orden, "
+        "de farligste først.",
+        "Holet ved {address} er sett opp for lapping. Vi lappar hol i tur og orden, "
+        "dei farlegaste først.",
+        State.PLANNED,
+    ),
+    (
+        "hull-i-vegen",
+        "Hull: lappet",
+        "Hullet ved {address} er lappet. Takk for at du sa fra!",
+        "Holet ved {address} er lappa. Takk for at du sa frå!",
+        State.FIXED,
+    ),
+    (
+        "gatelys",
+        "Gatelys: meldt til entreprenør",
+        "Lyset er meldt til vår entreprenør, som skifter pærer hver uke.",
+        "Lyset er meldt til entreprenøren vår, som skiftar pærer kvar veke.",
+        State.IN_PROGRESS,
+    ),
+)
+# Working days: (category slug or "" for all, first answer, fixed).
+TARGETS = (("", 5, 30), ("hull-i-vegen", 2, 10), ("vann-og-avlop", 1, 5))
+ASSIGNED_SHARE = 0.4
+NOTED_SHARE = 0.2
+PRIORITISED_SHARE = 0.3
+NOTES = (
+    "Ringte innbyggeren, hun sender flere bilder.",
+    "Vegavdelingen har fått saken, venter på svar.",
+    "Sjekket på stedet i dag: stemmer.",
+    "Samme sted som i fjor. Bør se på dreneringen.",
+)
+
+
+def load_workspaces(
+    bodies_by_code: dict[str, Body], categories: dict[int, list[Category]], rng: random.Random
+) -> str:
+    """Priorities, response templates and targets for the bodies with demo staff, and some of
+    their open reports assigned, prioritised and noted, so that /staff/ is alive on day one.
+    The targets are counted from when the reports came in, so older open reports are overdue."""
+    staffed = {m.body_id for m in Membership.objects.filter(body__in=bodies_by_code.values())}
+    assigned = noted = 0
+    for body in bodies_by_code.values():
+        if body.pk not in staffed:
+            continue
+        by_slug = {category.slug: category for category in categories[body.pk]}
+        priorities = Priority.objects.bulk_create(
+            [Priority(body=body, name=name, position=i) for i, name in enumerate(PRIORITIES)]
+        )
+        ResponseTemplate.objects.bulk_create(
+            [
+                ResponseTemplate(
+                    body=body,
+                    category=by_slug[slug] if slug else None,
+                    title=title,
+                    text_nb=nb,
+                    text_nn=nn,
+                    new_state=state,
+                )
+                for slug, title, nb, nn, state in TEMPLATES
+                if not slug or slug in by_slug
+            ]
+        )
+        set_targets(
+            body=body,
+            changes=[
+                TargetChange(by_slug[slug] if slug else None, Days(answer, fix))
+                for slug, answer, fix in TARGETS
+                if not slug or slug in by_slug
+            ],
+        )
+        members = list(
+            Membership.objects.filter(body=body).select_related("user").order_by("role", "id")
+        )
+        handler = next((m.user for m in members if m.role == Role.HANDLER), members[0].user)
+        colleagues = [m.user for m in members]
+        open_handlings = Handling.objects.filter(
+            body=body, report__state__in=OPEN_STATES
+        ).select_related("report")
+        for handling in open_handlings.order_by("report__created"):
+            report = handling.report
+            if rng.random() < ASSIGNED_SHARE:
+                staff_actions.assign(
+                    report=report, body=body, by=handler, assignee=rng.choice(colleagues)
+                )
+                assigned += 1
+            if rng.random() < PRIORITISED_SHARE:
+                staff_actions.set_priority(
+                    report=report, body=body, by=handler, priority=rng.choice(priorities)
+                )
+            if rng.random() < NOTED_SHARE:
+                staff_actions.add_note(report=report, body=body, by=handler, text=rng.choice(NOTES))
+                noted += 1
+    overdue = Handling.objects.filter(body__in=staffed, due__lt=timezone.now()).count()
+    return (
+        f"Staff workspace: {len(staffed)} bodies with priorities, templates and targets; "
+        f"{assigned} reports assigned, {noted} noted, {overdue} past their target"
+    )
