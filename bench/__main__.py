@@ -20,6 +20,7 @@ from typing import Any
 
 import bench.alerts
 import bench.feeds
+import bench.inbox
 import bench.open311
 import bench.photos
 from bench.document import (
@@ -104,6 +105,7 @@ SECTION_MODULES: dict[str, ModuleType] = {
     "feeds": bench.feeds,
     "alerts": bench.alerts,
     "photos": bench.photos,
+    "inbox": bench.inbox,
 }
 ALL = ("points", "near", "pages", "deliveries", *SECTION_MODULES)
 

@@ -70,6 +70,7 @@ COLUMNS = (
     "lat", "lon", "address", "title", "detail", "show_name", "state", "hidden",
     "created", "confirmed", "acknowledged", "fixed", "closed", "answered", "updated",
     "takedown_requested", "takedown_reason", "category_id", "reporter_id", "duplicate_of_id",
+    "reporter_name", "reporter_phone", "supporters", "answers",
 )  # fmt: skip
 DATETIME_COLUMNS = (
     "created", "confirmed", "acknowledged", "fixed", "closed", "answered", "updated",
@@ -196,7 +197,7 @@ class ReportGenerator:
             yield (
                 lat, lon, "", title, "", False, state, False,
                 created, confirmed, acknowledged, fixed, closed, answered, updated,
-                None, "", self.category_id, self.reporter_id, None,
+                None, "", self.category_id, self.reporter_id, None, "", "", 0, "{}",
             )  # fmt: skip
 
 

@@ -399,7 +399,7 @@ class Reports:
             yield (
                 n, lat, lon, "", title, "", show_name, state, False,
                 created, confirmed, acknowledged, fixed, closed, acknowledged, updated,
-                None, "", category, reporter, None,
+                None, "", category, reporter, None, "", "", 0, "{}",
             )  # fmt: skip
 
     def area_links(self) -> Iterator[tuple[int, int]]:
