@@ -104,3 +104,13 @@ def staff_client(client):
     """A client for staff: its force_login signs a staff member in as the staff pages ask
     (see torget/signin once it lands: both factors)."""
     return client
+
+
+def make_photos_ready() -> None:
+    """What the worker does once a report or update with photos has committed: each pending
+    photo made ready (reports/photos.py). Tests whose transaction never commits call it."""
+    from torget.reports.models import Photo
+    from torget.reports.photos import make_ready
+
+    for photo_id in Photo.objects.pending().values_list("pk", flat=True):
+        make_ready(photo_id)

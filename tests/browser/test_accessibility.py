@@ -19,7 +19,7 @@ from tests.browser.conftest import (
 )
 from torget.alerts import actions as alert_actions
 from torget.lib import images
-from torget.reports import actions
+from torget.reports import actions, tasks
 from torget.reports.models import Report, State
 
 pytestmark = pytest.mark.browser
@@ -28,10 +28,10 @@ AXE = Axe()
 
 
 @pytest.fixture
-def followed_report(scene: Scene) -> Report:
-    """Kari's street light: a photo, a neighbour's update with a photo of its own, an answer
-    from Kongsvinger, and her support for the pothole nearby, so every list on the pages has
-    something in it."""
+def followed_report(scene: Scene, monkeypatch: pytest.MonkeyPatch) -> Report:
+    """Kari's street light: a photo, a neighbour's update with a photo of its own that the
+    worker has yet to make (so the placeholder is checked too), an answer from Kongsvinger,
+    and her support for the pothole nearby, so every list on the pages has something in it."""
     upload = SimpleUploadedFile("lys.jpg", photo_with_gps(), content_type="image/jpeg")
     report = actions.submit_report(
         reporter=actions.Reporter(user=scene.neighbour, email=scene.neighbour.email),
@@ -41,16 +41,17 @@ def followed_report(scene: Scene) -> Report:
         title="Gatelyset er mørkt",
         detail="Lyset ved busstoppet har vært mørkt i to uker.",
         show_name=True,
-        photos=[images.process_upload(upload)],
+        photos=[images.check_upload(upload)],
         address="Kongsvinger",
     )
-    upload.seek(0)
-    actions.add_update(
-        report=report,
-        author=scene.staff,
-        text="Det er mørkt her i kveld også.",
-        photos=[images.process_upload(upload)],
-    )
+    with monkeypatch.context() as worker_busy:
+        worker_busy.setattr(tasks, "queue_photo", lambda photo_id: None)
+        actions.add_update(
+            report=report,
+            author=scene.staff,
+            text="Det er mørkt her i kveld også.",
+            photos=[images.check_upload(upload)],
+        )
     actions.answer_as_body(
         report=report,
         staff=scene.staff,

@@ -5,13 +5,15 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.delivery.conftest import BODY_ADDRESS
+from tests.reports.test_images import gps_jpeg
 from torget.delivery import actions as delivery_actions
 from torget.delivery.inbound import read_reply_address
 from torget.delivery.models import Delivery, DeliveryState
-from torget.lib.images import ProcessedImage
+from torget.lib.images import CheckedUpload, check_upload
 from torget.reports import actions
 from torget.reports.models import Question, Report
 
@@ -26,8 +28,8 @@ def html_of(message) -> str:
     return message.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
 
 
-def a_photo(name: str) -> ProcessedImage:
-    return ProcessedImage(name=name, full=b"full", medium=b"medium", thumbnail=b"thumbnail")
+def a_photo(name: str) -> CheckedUpload:
+    return check_upload(SimpleUploadedFile(f"{name}.jpg", gps_jpeg(40, 20)))
 
 
 def test_a_confirmed_report_is_emailed_to_the_body_once(mailers, report_pothole):

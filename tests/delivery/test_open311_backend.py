@@ -10,7 +10,7 @@ from torget.delivery.backends.base import DeliveryError
 from torget.delivery.backends.open311 import Open311Backend, description, split_name
 from torget.delivery.models import DeliveryState
 from torget.reports import actions as report_actions
-from torget.reports.models import Photo, Question, Update
+from torget.reports.models import Photo, PhotoState, Question, Update
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_a_report_without_answers_posts_no_attributes(open311_server, make_repor
 def test_the_first_photo_goes_as_an_absolute_media_url(open311_server, make_report, settings):
     report = make_report()
     for position in (1, 0):
-        photo = Photo(report=report, position=position)
+        photo = Photo(report=report, position=position, state=PhotoState.READY)
         photo.image.save(f"lys-{position}.jpg", ContentFile(b"jpeg"), save=True)
 
     actions.send(delivery_of(report).pk)

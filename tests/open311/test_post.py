@@ -7,13 +7,14 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.conftest import KONGSVINGER_CENTRE
+from tests.conftest import KONGSVINGER_CENTRE, make_photos_ready
 from tests.open311.conftest import V2, api_get, api_post, jpeg, xml_root
 from tests.reports.test_images import huge_rgba_png
+from torget.lib import images
 from torget.open311.models import Submission
 from torget.places.models import Postcode
 from torget.reports import actions
-from torget.reports.models import Photo, Report, State
+from torget.reports.models import Photo, PhotoState, Report, State
 
 LAT, LON = KONGSVINGER_CENTRE
 
@@ -187,7 +188,31 @@ def test_photos_in_a_multipart_post(client, kongsvinger_category, trusted_key):
     request_id = response.json()[0]["service_request_id"]
     assert Report.objects.get(pk=request_id).photos.count() == 2
     (record,) = api_get(client, f"/requests/{request_id}.json").json()
+    assert record["media_url"] is None, "not until the worker has made it ready"
+
+    make_photos_ready()
+
+    (record,) = api_get(client, f"/requests/{request_id}.json").json()
     assert record["media_url"].endswith(".jpg")
+
+
+def test_photos_are_checked_in_the_request_and_made_by_the_worker(
+    client, kongsvinger_category, trusted_key, monkeypatch
+):
+    """The same path as the web's: the request reads the header and stores the upload as
+    received; nothing is decoded until the worker's task runs."""
+    worst = huge_rgba_png(4999)
+    monkeypatch.setattr(images, "make_sizes", lambda data: pytest.fail("decoded in the request"))
+    photo = SimpleUploadedFile("big.png", worst, content_type="image/png")
+
+    response = api_post(
+        client, "/requests.json", request_data(kongsvinger_category, trusted_key, media=photo)
+    )
+
+    assert response.status_code == 200, response.content
+    saved = Photo.objects.get()
+    assert saved.state == PhotoState.PENDING and not saved.image
+    assert bytes(saved.upload.data) == worst
 
 
 def test_huge_photos_are_refused_with_a_400_and_nothing_is_saved(
@@ -224,6 +249,7 @@ def test_a_48_megapixel_phone_jpeg_is_accepted(client, kongsvinger_category, tru
     )
 
     assert response.status_code == 200, response.content
+    make_photos_ready()
     assert Image.open(Photo.objects.get().image).size == (2048, 1536)
 
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.conftest import KONGSVINGER_CENTRE
+from tests.conftest import KONGSVINGER_CENTRE, make_photos_ready
 from tests.open311.conftest import api_get, xml_root
 from tests.reports.conftest import report_in_kongsvinger
 from torget.open311.records import REQUEST_FIELDS
@@ -274,8 +274,9 @@ def test_the_media_url_is_the_first_photo(client, citizen, kongsvinger_category,
     report = actions.submit_report(
         reporter=reporter, category=kongsvinger_category, lat=KONGSVINGER_CENTRE[0],
         lon=KONGSVINGER_CENTRE[1], title="Mørkt", detail="", show_name=False,
-        photos=[images.process_upload(jpeg_upload())],
+        photos=[images.check_upload(jpeg_upload())],
     )  # fmt: skip
+    make_photos_ready()
     (record,) = api_get(client, f"/requests/{report.pk}.json").json()
     assert record["media_url"].startswith("http")
     assert "/photos/" in record["media_url"]

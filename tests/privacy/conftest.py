@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.conftest import KONGSVINGER_CENTRE
+from tests.conftest import KONGSVINGER_CENTRE, make_photos_ready
 from tests.reports.conftest import (  # noqa: F401  (fixtures)
     eidskog_body,
     eidskog_category,
@@ -43,11 +43,11 @@ def fresh_cache():
     cache.clear()
 
 
-def photo(colour: str = "red") -> images.ProcessedImage:
+def photo(colour: str = "red") -> images.CheckedUpload:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
     upload = SimpleUploadedFile("bilde.jpg", buffer.getvalue(), content_type="image/jpeg")
-    return images.process_upload(upload)
+    return images.check_upload(upload)
 
 
 def report_by(
@@ -128,4 +128,5 @@ def kari(django_user_model, kongsvinger_category, eidskog_category) -> Kari:  # 
             label="Rådhusplassen 1",
         ),
     )
+    make_photos_ready()
     return Kari(user, report, eidskog_report, unconfirmed, update, ola, olas_report)

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from tests.conftest import make_photos_ready
 from tests.privacy.conftest import report_by
 from torget.accounts.models import DataExport, SignIn, User
 from torget.alerts.models import SentDigest, Subscription
@@ -50,6 +51,7 @@ def edges(kongsvinger_category, eidskog_category, eidskog_body, citizen, clock):
     gone, kept = {}, {}
     # Unconfirmed reports: 30 days (the default).
     old = report_by(None, kongsvinger_category, title="Gammel", email="glemt@example.org", photos=1)
+    make_photos_ready()
     Report.objects.filter(pk=old.pk).update(created=ago(30 * DAY + MINUTE))
     User.objects.filter(pk=old.reporter_id).update(date_joined=ago(40 * DAY))
     gone["unconfirmed"], gone["its account"] = old, old.reporter

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from tests.conftest import KONGSVINGER_CENTRE
 from torget.places import lookup
-from torget.reports.models import Category, Photo, Report, State, Update
+from torget.reports.models import Category, Photo, PhotoState, Report, State, Update
 from torget.reports.views.browse import human_duration
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def make_report(category, reporter, *, at=KONGSVINGER_CENTRE, age=timedelta(0), 
 
 
 def add_photo(report, update=None):
-    photo = Photo(report=report, update=update)
+    photo = Photo(report=report, update=update, state=PhotoState.READY)
     photo.image.save("photo.jpg", ContentFile(b"not really a jpeg"), save=False)
     photo.thumbnail.save("photo-t.jpg", ContentFile(b"not really a jpeg"), save=False)
     photo.save()

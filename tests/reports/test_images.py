@@ -8,10 +8,10 @@ import pillow_heif
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageFile
 
 from torget.lib import images
-from torget.lib.images import ImageRejected, process_upload
+from torget.lib.images import ImageRejected, ProcessedImage, check_upload, make_sizes
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +32,11 @@ def encoded(image: Image.Image, format: str, **params) -> bytes:
 
 def upload(data: bytes, name: str = "photo.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def made(data: bytes, name: str = "photo.jpg") -> ProcessedImage:
+    """What becomes of an upload: checked in the request, made into sizes by the worker."""
+    return make_sizes(check_upload(upload(data, name)).read())
 
 
 def gps_jpeg(width: int = 400, height: int = 200, orientation: int = 6) -> bytes:
@@ -111,7 +116,7 @@ def test_a_photo_carrying_gps_and_orientation_comes_out_upright_and_without_exif
     assert b"Exif" in original
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
 
-    processed = process_upload(upload(original))
+    processed = made(original)
 
     for variant in (processed.full, processed.medium, processed.thumbnail):
         image = Image.open(io.BytesIO(variant))
@@ -128,7 +133,7 @@ def test_a_photo_carrying_gps_and_orientation_comes_out_upright_and_without_exif
 
 
 def test_the_three_sizes_have_the_promised_longest_sides():
-    processed = process_upload(upload(encoded(Image.new("RGB", (3000, 1500), "blue"), "JPEG")))
+    processed = made(encoded(Image.new("RGB", (3000, 1500), "blue"), "JPEG"))
 
     sizes = [Image.open(io.BytesIO(v)).size for v in (processed.full, processed.medium)]
     thumbnail = Image.open(io.BytesIO(processed.thumbnail)).size
@@ -137,8 +142,8 @@ def test_the_three_sizes_have_the_promised_longest_sides():
 
 
 def test_the_file_name_is_random_and_never_the_uploaders():
-    first = process_upload(upload(gps_jpeg(), name="kari-nordmann-home.jpg"))
-    second = process_upload(upload(gps_jpeg(), name="kari-nordmann-home.jpg"))
+    first = made(gps_jpeg(), name="kari-nordmann-home.jpg")
+    second = made(gps_jpeg(), name="kari-nordmann-home.jpg")
 
     assert "kari" not in first.name
     assert len(first.name) == 32
@@ -150,7 +155,7 @@ def test_the_file_name_is_random_and_never_the_uploaders():
     [("PNG", "RGBA"), ("PNG", "P"), ("WEBP", "RGB"), ("HEIF", "RGB"), ("JPEG", "L")],
 )
 def test_png_webp_heic_and_grey_jpeg_are_accepted(format, mode):
-    processed = process_upload(upload(encoded(Image.new(mode, (64, 48)), format), "x"))
+    processed = made(encoded(Image.new(mode, (64, 48)), format), "x")
 
     image = Image.open(io.BytesIO(processed.full))
     assert (image.format, image.mode, image.size) == ("JPEG", "RGB", (64, 48))
@@ -159,35 +164,81 @@ def test_png_webp_heic_and_grey_jpeg_are_accepted(format, mode):
 def test_transparent_parts_become_white_not_black():
     transparent = encoded(Image.new("RGBA", (10, 10), (0, 0, 0, 0)), "PNG")
 
-    image = Image.open(io.BytesIO(process_upload(upload(transparent)).full))
+    image = Image.open(io.BytesIO(made(transparent).full))
 
     assert image.getpixel((5, 5)) == (255, 255, 255)
 
 
 def test_a_text_file_is_refused_with_a_message():
     with pytest.raises(ImageRejected, match="not a photo"):
-        process_upload(upload(b"Dette er ikke et bilde.\n", "notes.txt"))
+        check_upload(upload(b"Dette er ikke et bilde.\n", "notes.txt"))
 
 
 def test_a_gif_is_refused_even_though_pillow_could_read_it():
     with pytest.raises(ImageRejected, match="JPEG, PNG, WebP or HEIC"):
-        process_upload(upload(encoded(Image.new("RGB", (8, 8)), "GIF"), "anim.gif"))
+        check_upload(upload(encoded(Image.new("RGB", (8, 8)), "GIF"), "anim.gif"))
 
 
-def test_a_truncated_jpeg_is_refused_as_damaged():
+def test_a_truncated_jpeg_passes_the_header_check_and_is_refused_as_damaged_when_decoded():
+    """The request reads the header only, which is whole; the worker finds the rest missing."""
+    checked = check_upload(upload(truncated_jpeg()))
+    assert (checked.format, checked.width, checked.height) == ("JPEG", 400, 400)
+
     with pytest.raises(ImageRejected, match="damaged or incomplete"):
-        process_upload(upload(truncated_jpeg()))
+        make_sizes(checked.read())
+
+
+@pytest.mark.parametrize("format", ["JPEG", "PNG", "WEBP", "HEIF"])
+def test_the_requests_check_reads_the_header_and_decodes_no_pixel(format, monkeypatch):
+    data = encoded(Image.new("RGB", (640, 480), "red"), format)
+    plugin = type(Image.open(io.BytesIO(data)))
+
+    def decode(self):
+        raise AssertionError("a pixel was decoded in the request")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
+    monkeypatch.setattr(plugin, "load", decode)
+
+    checked = check_upload(upload(data, "x"))
+
+    assert (checked.format, checked.width, checked.height) == (format, 640, 480)
+    assert checked.read() == data, "kept as received, for the worker"
+
+
+def test_the_largest_png_accepted_is_checked_without_decoding_it(monkeypatch):
+    """4999 x 4999 RGBA: 100 MB and seconds to decode, which the request no longer does."""
+    monkeypatch.setattr(images, "decode", lambda data: pytest.fail("decoded in the request"))
+    side = 4999
+
+    checked = check_upload(upload(huge_rgba_png(side), "big.png"))
+
+    assert (checked.format, checked.width, checked.height) == ("PNG", side, side)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (png_declaring(20_000, 20_000), "too many pixels"),
+        (png_declaring(7000, 7000), "at most 25 megapixels"),
+        (b"\xff\xd8" + b"\x00" * (12 * 1024 * 1024), "too large"),
+        (b"Dette er ikke et bilde.", "not a photo"),
+    ],
+    ids=["bomb", "over-decoding-limit", "over-12-mb", "not-a-photo"],
+)
+def test_the_worker_holds_to_the_same_limits_whatever_it_is_given(data, reason):
+    with pytest.raises(ImageRejected, match=reason):
+        make_sizes(data)
 
 
 def test_a_file_over_12_mb_is_refused_before_it_is_read():
     with pytest.raises(ImageRejected, match="too large: at most 12 MB"):
-        process_upload(upload(b"\xff\xd8" + b"\x00" * (12 * 1024 * 1024)))
+        check_upload(upload(b"\xff\xd8" + b"\x00" * (12 * 1024 * 1024)))
 
 
 def test_a_decompression_bomb_is_refused_before_it_is_decoded():
     """20000 x 20000 is 400 megapixels: Pillow's own limit stops it at the header."""
     with pytest.raises(ImageRejected, match="too many pixels"):
-        process_upload(upload(png_declaring(20_000, 20_000), "bomb.png"))
+        check_upload(upload(png_declaring(20_000, 20_000), "bomb.png"))
 
 
 def test_a_picture_just_over_torgets_pixel_limit_is_refused():
@@ -195,14 +246,14 @@ def test_a_picture_just_over_torgets_pixel_limit_is_refused():
     side = int(images.MAX_PIXELS**0.5) + 10
 
     with pytest.raises(ImageRejected, match="too many pixels"):
-        process_upload(upload(png_declaring(side, side), "big.png"))
+        check_upload(upload(png_declaring(side, side), "big.png"))
 
 
 def test_a_huge_png_is_refused_from_its_header_before_any_pixel_is_decoded():
     """Its header claims 7000 x 7000 and the pixel data is not there: refused for its size,
     not as damaged, so nothing was decoded."""
     with pytest.raises(ImageRejected, match="at most 25 megapixels for PNG, WebP or HEIC"):
-        process_upload(upload(png_declaring(7000, 7000), "huge.png"))
+        check_upload(upload(png_declaring(7000, 7000), "huge.png"))
 
 
 def test_a_png_decompression_bomb_of_200_kb_is_refused():
@@ -211,7 +262,7 @@ def test_a_png_decompression_bomb_of_200_kb_is_refused():
     assert len(bomb) < 300_000
 
     with pytest.raises(ImageRejected, match="too many pixels"):
-        process_upload(upload(bomb, "bomb.png"))
+        check_upload(upload(bomb, "bomb.png"))
 
 
 @pytest.mark.parametrize("declaring", [webp_declaring, heic_declaring], ids=["webp", "heic"])
@@ -220,14 +271,14 @@ def test_webp_and_heic_over_the_decoding_limit_are_refused_from_the_header(decla
     assert Image.open(io.BytesIO(data)).size == (6000, 5000)
 
     with pytest.raises(ImageRejected, match="at most 25 megapixels for PNG, WebP or HEIC"):
-        process_upload(upload(data, "big"))
+        check_upload(upload(data, "big"))
 
 
 def test_a_48_megapixel_jpeg_is_accepted_and_decoded_at_a_quarter_of_its_pixels():
     data = encoded(Image.new("RGB", (8000, 6000), "green"), "JPEG")
 
     assert images.decode(data).size == (4000, 3000)
-    full = Image.open(io.BytesIO(process_upload(upload(data)).full))
+    full = Image.open(io.BytesIO(made(data).full))
     assert full.size == (2048, 1536)
 
 
@@ -255,14 +306,14 @@ def test_a_truncated_png_webp_or_heic_is_refused_as_damaged(format):
     whole = encoded(Image.effect_noise((256, 256), 60).convert("RGB"), format)
 
     with pytest.raises(ImageRejected, match="damaged|not a photo"):
-        process_upload(upload(whole[: len(whole) * 2 // 3], "half"))
+        made(whole[: len(whole) * 2 // 3], "half")
 
 
 def test_only_the_first_frame_of_an_animation_is_used():
     frames = [Image.new("RGB", (64, 64), colour) for colour in ("red", "blue", "lime")]
     animated = encoded(frames[0], "WEBP", save_all=True, append_images=frames[1:], lossless=True)
 
-    image = Image.open(io.BytesIO(process_upload(upload(animated, "anim.webp")).full))
+    image = Image.open(io.BytesIO(made(animated, "anim.webp").full))
 
     assert image.getpixel((32, 32)) == (254, 0, 0)
 
@@ -271,6 +322,6 @@ def test_sixteen_bit_grey_keeps_its_shades_instead_of_turning_white():
     ramp = Image.linear_gradient("L").convert("I").point(lambda v: v * 257).convert("I;16")
     assert Image.open(io.BytesIO(encoded(ramp, "PNG"))).mode == "I;16"
 
-    image = Image.open(io.BytesIO(process_upload(upload(encoded(ramp, "PNG"))).full))
+    image = Image.open(io.BytesIO(made(encoded(ramp, "PNG")).full))
 
     assert image.getpixel((0, 128))[0] in range(120, 136)

@@ -1,6 +1,6 @@
-"""A photo's files are written before its row commits, so a process killed in between leaves
-files without a row. The worker removes them once they are an hour old; files a row names,
-and files young enough to belong to a request still under way, are kept."""
+"""A photo's files are written by the worker before its row names them, so a worker killed in
+between leaves files without a row. The worker removes them once they are an hour old; files a
+row names, and files young enough to belong to a photo still being made, are kept."""
 
 import os
 import time
@@ -9,19 +9,18 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import transaction
 
 from tests.reports.test_images import gps_jpeg
 from torget.lib import images
-from torget.reports import actions
+from torget.reports import actions, photos
 from torget.reports.jobs import JOBS
-from torget.reports.models import Photo, Report
+from torget.reports.models import Photo, PhotoState, Report
 
 pytestmark = pytest.mark.django_db
 
 
-class Killed(Exception):
-    """Stands for the process dying: the transaction never commits."""
+class Killed(BaseException):
+    """Stands for the worker's process dying: nothing after it runs."""
 
 
 @pytest.fixture
@@ -37,20 +36,22 @@ def media(settings, tmp_path) -> Path:
     return tmp_path
 
 
-def photo() -> images.ProcessedImage:
-    return images.process_upload(SimpleUploadedFile("lys.jpg", gps_jpeg()))
+def upload() -> images.CheckedUpload:
+    return images.check_upload(SimpleUploadedFile("lys.jpg", gps_jpeg()))
 
 
-def killed_while_saving(report: Report) -> None:
-    """The photo's three files are written, then the transaction dies."""
+def killed_while_making(report: Report, monkeypatch: pytest.MonkeyPatch) -> Photo:
+    """The worker writes the photo's three files, then dies before the row names them."""
+    (photo,) = actions.save_photos(report, [upload()])
 
-    def save_and_die() -> None:
-        with transaction.atomic():
-            actions.save_photos(report, [photo()])
-            raise Killed
+    def die(*args: object, **kwargs: object) -> str:
+        raise Killed
 
-    with pytest.raises(Killed):
-        save_and_die()
+    with monkeypatch.context() as patched:
+        patched.setattr(photos, "finish", die)
+        with pytest.raises(Killed):
+            photos.make_ready(photo.pk)
+    return photo
 
 
 def files(media: Path) -> list[Path]:
@@ -68,10 +69,14 @@ def run_job(name: str) -> str:
     return job.run()
 
 
-def test_the_files_a_killed_upload_left_are_removed_by_the_worker(media, public_report):
-    killed_while_saving(public_report)
+def test_the_files_a_killed_worker_left_are_removed_by_the_worker(
+    media, public_report, monkeypatch
+):
+    photo = killed_while_making(public_report, monkeypatch)
     left = files(media)
-    assert len(left) == 3 and not Photo.objects.exists()
+    assert len(left) == 3
+    photo.refresh_from_db()
+    assert photo.state == PhotoState.PENDING and not photo.image, "to be made again"
     make_old(left)
 
     assert run_job("orphan photo files") == "3 photo files without a row removed"
@@ -79,28 +84,32 @@ def test_the_files_a_killed_upload_left_are_removed_by_the_worker(media, public_
     assert files(media) == []
 
 
-def test_the_files_of_saved_photos_are_kept(media, public_report):
-    actions.save_photos(public_report, [photo()])
+def test_the_files_of_ready_photos_are_kept(media, public_report):
+    (photo,) = actions.save_photos(public_report, [upload()])
+    photos.make_ready(photo.pk)
     make_old(files(media))
 
     run_job("orphan photo files")
 
     row = Photo.objects.get()
     kept = {Path(field.path) for field in (row.image, row.medium, row.thumbnail)}
+    assert len(kept) == 3
     assert set(files(media)) == kept
 
 
-def test_files_under_an_hour_old_are_kept(media, public_report):
-    """Their transaction may still be under way."""
-    killed_while_saving(public_report)
+def test_files_under_an_hour_old_are_kept(media, public_report, monkeypatch):
+    """Their photo may still be being made."""
+    killed_while_making(public_report, monkeypatch)
 
     run_job("orphan photo files")
 
     assert len(files(media)) == 3
 
 
-def test_the_command_lists_without_removing_unless_told_to_commit(media, public_report, capsys):
-    killed_while_saving(public_report)
+def test_the_command_lists_without_removing_unless_told_to_commit(
+    media, public_report, capsys, monkeypatch
+):
+    killed_while_making(public_report, monkeypatch)
     make_old(files(media))
 
     call_command("sweep_photo_files")

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
+from tests.conftest import make_photos_ready
 from tests.reports.test_images import huge_rgba_png
 from torget.accounts.models import Membership
 from torget.alerts.models import Subscription
@@ -178,6 +179,7 @@ def test_an_update_with_a_photo_keeps_it(client, public_report, other_citizen):
     as_user(client, other_citizen)
     data = {"update-text": "Se bildet", "update-photo": jpeg_upload()}
     assert post(client, "add_update", public_report, data).status_code == 302
+    make_photos_ready()
     photo = Photo.objects.get()
     assert photo.update == Update.objects.get()
     assert photo.report == public_report

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from torget.reports import actions
-from torget.reports.models import Photo, Report, State, Update
+from torget.reports.models import Photo, PhotoState, Report, State, Update
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def html_of(client, report, **params):
 
 
 def add_photo(report, update=None, position=0):
-    photo = Photo(report=report, update=update, position=position)
+    photo = Photo(report=report, update=update, position=position, state=PhotoState.READY)
     photo.image.save("full.jpg", ContentFile(b"full"), save=False)
     photo.medium.save("medium.jpg", ContentFile(b"medium"), save=False)
     photo.thumbnail.save("thumb.jpg", ContentFile(b"thumb"), save=False)

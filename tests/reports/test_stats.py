@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from torget.places.models import Body
 from torget.reports import stats
-from torget.reports.models import Category, Photo, Report, State, Update
+from torget.reports.models import Category, Photo, PhotoState, Report, State, Update
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def make_report(body, citizen, now):
 
 
 def add_photo(report, update=None):
-    photo = Photo(report=report, update=update)
+    photo = Photo(report=report, update=update, state=PhotoState.READY)
     photo.image.save("p.jpg", ContentFile(b"jpeg"), save=False)
     photo.save()
     return photo

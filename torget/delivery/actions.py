@@ -7,7 +7,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from torget.delivery import tasks
@@ -17,7 +17,7 @@ from torget.delivery.backends.open311 import Open311Backend
 from torget.delivery.models import Contact, Delivery, DeliveryState, SendMethod
 from torget.places.models import Body
 from torget.reports import actions as reports
-from torget.reports.models import Report, Update
+from torget.reports.models import Photo, Report, Update
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +64,22 @@ def queue_deliveries(report: Report) -> list[Delivery]:
 def send(delivery_id: int) -> DeliveryState | None:
     """Claim one delivery and send it; the outcome is recorded on the delivery.
 
-    One query reads everything a backend needs, one claims, one records the outcome (and
-    one reads the photos): the worker's throughput is bound by these round trips.
+    One query reads everything a backend needs (and whether the report's photos are still
+    being made), one claims, one records the outcome (and one reads the photos): the
+    worker's throughput is bound by these round trips. A report whose photos are still
+    being made waits for them a while (Delivery.wait_for_photos).
     """
+    photos_pending = Photo.objects.pending().filter(report_id=OuterRef("report_id"))
     delivery = (
         Delivery.objects.select_related("contact", "body", "report__category", "report__reporter")
+        .annotate(photos_pending=Exists(photos_pending))
         .filter(pk=delivery_id)
         .first()
     )
     if delivery is None:
         return None
+    if delivery.photos_pending and delivery.wait_for_photos() is not None:
+        return DeliveryState(delivery.state)
     # E-mail's Message-ID is recorded with the claim, before the message leaves.
     message_id = (
         make_msgid(domain=settings.REPLY_EMAIL_DOMAIN)

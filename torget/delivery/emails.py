@@ -27,7 +27,8 @@ def report_to_body(delivery: Delivery, *, reply_to: str) -> EmailMultiAlternativ
             "lat": f"{report.lat:.6f}",
             "lon": f"{report.lon:.6f}",
             "map_url": map_url(report.lat, report.lon),
-            "photo_urls": [absolute(photo.image.url) for photo in report.photos.all()],
+            # Only ready photos: a pending one has no file yet (send() waits for them a while).
+            "photo_urls": [absolute(photo.image.url) for photo in report.photos.ready()],
             "report_url": absolute(report.get_absolute_url()),
             # The category's extra questions, in the body's language.
             "answers": report.answered_questions(),

@@ -22,6 +22,13 @@ from torget.places.models import Language
 FIRST_RETRY = datetime.timedelta(minutes=5)
 LONGEST_RETRY = datetime.timedelta(hours=1)
 CLAIM_FOR = datetime.timedelta(minutes=10)
+# A report whose photos the worker is still making is sent once they are ready, looked at
+# again every PHOTOS_RECHECK, for at most PHOTOS_WAIT from the first time its delivery found
+# them pending; then it goes with those that are ready. The body gets a report once, and a
+# photo often shows the problem better than words; a photo that never gets made (a worker
+# down or swamped) must not hold the report back for longer.
+PHOTOS_RECHECK = datetime.timedelta(seconds=30)
+PHOTOS_WAIT = datetime.timedelta(minutes=10)
 
 
 class SendMethod(models.TextChoices):
@@ -104,6 +111,9 @@ class Delivery(models.Model):
     # A task for this delivery is waiting in the queue; the sweep leaves it alone until then
     # (see queue_due_deliveries). Cleared when a worker claims it.
     queued_until = models.DateTimeField(null=True, blank=True)
+    # Set the first time a send found the report's photos still being made: the delivery
+    # waits for them until then at most (PHOTOS_WAIT).
+    photos_wait_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     # Recorded before the first send, so a resend after a crash can be recognised.
     message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
@@ -158,6 +168,27 @@ class Delivery(models.Model):
             for field, value in claim.items():
                 setattr(self, field, value)
         return bool(claimed)
+
+    def wait_for_photos(self, now: datetime.datetime | None = None) -> datetime.datetime | None:
+        """Put a delivery whose report has photos still pending off by PHOTOS_RECHECK, unless
+        it has waited PHOTOS_WAIT already or is being sent again after a worker died (its
+        first try may have gone). Returns when it is due again, or None if it was not put
+        off. The sweep queues it again once it is due (queued_until is cleared), so no
+        deferred task is needed and none can multiply. One conditional UPDATE, as in
+        claim(), so a worker that took the delivery meanwhile is not disturbed."""
+        now = now or timezone.now()
+        if self.state not in (DeliveryState.PENDING, DeliveryState.RETRYING):
+            return None
+        until = self.photos_wait_until or now + PHOTOS_WAIT
+        if now >= until:
+            return None
+        later = now + PHOTOS_RECHECK
+        put_off = (
+            Delivery.objects.due(now)
+            .filter(pk=self.pk, attempts=self.attempts, state=self.state)
+            .update(next_attempt_at=later, photos_wait_until=until, queued_until=None)
+        )
+        return later if put_off else None
 
     def mark_sent(self, external_id: str = "") -> None:
         self.state = DeliveryState.SENT

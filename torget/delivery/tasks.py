@@ -9,7 +9,7 @@ from django.utils import timezone
 # reads the other's names until a task runs.
 from torget.delivery import actions
 from torget.delivery.backends.base import DeliveryError
-from torget.delivery.models import Delivery, retry_delay
+from torget.delivery.models import PHOTOS_RECHECK, PHOTOS_WAIT, Delivery, retry_delay
 from torget.reports.models import Update
 
 log = logging.getLogger(__name__)
@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 # Telling a body about an update is worth a day of retries, not more: by then the body has
 # answered, or the report itself shows the update.
 UPDATE_ATTEMPTS = 12
+# An update whose photo the worker is still making waits for it this many times, as a
+# report does for its photos (Delivery.wait_for_photos), then goes without it.
+UPDATE_PHOTO_CHECKS = PHOTOS_WAIT // PHOTOS_RECHECK
 
 
 @task
@@ -26,14 +29,22 @@ def send_delivery(delivery_id: int) -> str:
 
 
 @task
-def send_update_to_body(delivery_id: int, update_id: int, attempt: int = 1) -> str:
+def send_update_to_body(
+    delivery_id: int, update_id: int, attempt: int = 1, photo_checks: int = 0
+) -> str:
     delivery = Delivery.objects.select_related("contact", "report").get(pk=delivery_id)
     update = Update.objects.get(pk=update_id)
+    may_defer = send_update_to_body.get_backend().supports_defer
+    if may_defer and photo_checks < UPDATE_PHOTO_CHECKS and update.photos.pending().exists():
+        later = timezone.now() + PHOTOS_RECHECK
+        send_update_to_body.using(run_after=later).enqueue(
+            delivery_id, update_id, attempt, photo_checks + 1
+        )
+        return "waiting for its photo"
     try:
         actions.backend_for(delivery.method).send_update(delivery, update)
     except DeliveryError as error:
-        retry = send_update_to_body.get_backend().supports_defer
-        if error.permanent or attempt >= UPDATE_ATTEMPTS or not retry:
+        if error.permanent or attempt >= UPDATE_ATTEMPTS or not may_defer:
             log.error("Update %s not told to %s: %s", update_id, delivery.body, error)
             return "failed"
         later = timezone.now() + retry_delay(attempt)

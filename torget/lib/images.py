@@ -1,5 +1,10 @@
-"""Photos from citizens: checked, turned upright by their EXIF orientation, stripped of all
-metadata (GPS included) by re-encoding, and resized.
+"""Photos from citizens, in two halves: checked from their header in the web request
+(check_upload), then decoded, turned upright by their EXIF orientation, stripped of all
+metadata (GPS included) by re-encoding, and resized in the worker (make_sizes).
+
+Decoding is what costs: up to seconds and 100 MB for a picture at the limit. The web request
+decodes nothing, so a post of photos cannot hold a web worker (reports/photos.py keeps the
+upload until the worker has made it ready).
 
 Nothing of the uploaded file survives but its pixels: each size is a new JPEG written from a
 fresh image, so EXIF, XMP, ICC profiles and comments are never copied across.
@@ -24,7 +29,8 @@ MAX_PIXELS = 50_000_000
 # 100 MB) and in time. JPEG decodes at 1/2, 1/4 or 1/8 scale, so a 48-megapixel JPEG decodes
 # as 12; PNG, WebP and HEIC decode only in full, so for them this is the limit. It holds the
 # 24 megapixels of current iPhones' HEIC photos, and refuses the 49-megapixel RGBA PNG of
-# 200 KB that took over 4 s and 200 MB of a web worker each (docs/performance.md).
+# 200 KB that took over 4 s and 200 MB each (docs/performance.md). Now the worker decodes,
+# this bounds the worker's memory and time per photo.
 MAX_DECODED_PIXELS = 25_000_000
 FULL_SIZE = 2048
 MEDIUM_SIZE = 1024
@@ -60,6 +66,23 @@ class ImageRejected(Exception):
 
 
 @dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed what a web request checks: its size in bytes, and its format and
+    dimensions as its header gives them. Not one pixel of it has been decoded, and it still
+    carries whatever metadata it came with (GPS included): it is stored as received, never
+    served, and made into a photo by the worker (make_sizes)."""
+
+    file: File
+    format: str  # JPEG, PNG, WEBP or HEIF, read from the header, whatever the file is called
+    width: int
+    height: int
+
+    def read(self) -> bytes:
+        self.file.seek(0)
+        return self.file.read(MAX_UPLOAD_BYTES + 1)
+
+
+@dataclass(frozen=True)
 class ProcessedImage:
     name: str  # a random file stem, never the uploader's file name
     full: bytes  # JPEG, longest side at most FULL_SIZE
@@ -67,20 +90,30 @@ class ProcessedImage:
     thumbnail: bytes
 
 
-def process_upload(upload: File) -> ProcessedImage:
-    """The upload as three clean JPEGs; ImageRejected with a message for the user if it is
-    not a JPEG, PNG, WebP or HEIC photo of a sensible size."""
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise ImageRejected(too_large_message())
-    upload.seek(0)
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
+def check_upload(upload: File) -> CheckedUpload:
+    """What a web request may afford to check, in about a millisecond whatever the upload:
+    ImageRejected with a message for the user unless it is a JPEG, PNG, WebP or HEIC of at
+    most MAX_UPLOAD_BYTES whose header promises a picture the worker can decode within the
+    limits. Pillow's Image.open reads the header only; decoding is make_sizes', in the worker.
+    """
+    data = read_upload(upload)
+    image = open_within_limits(data)
+    return CheckedUpload(
+        file=upload, format=str(image.format), width=image.width, height=image.height
+    )
+
+
+def make_sizes(data: bytes) -> ProcessedImage:
+    """The upload as three clean JPEGs, for the worker: the same limits as check_upload, then
+    the pixels decoded (at most MAX_DECODED_PIXELS of them), turned upright, converted to
+    sRGB and resized. ImageRejected if the file turns out damaged once decoded."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImageRejected(too_large_message())
     image = decode(data)
     try:
         full = upright_rgb(image)
-    # An unusual pixel format can fail to convert; the log keeps the error, the user gets a
-    # message instead of a server error.
+    # An unusual pixel format can fail to convert; the log keeps the error, and the photo is
+    # marked failed rather than tried again and again.
     except Exception:
         logger.warning("Could not convert an uploaded %s image", image.format, exc_info=True)
         raise ImageRejected(damaged_message()) from None
@@ -92,6 +125,16 @@ def process_upload(upload: File) -> ProcessedImage:
     )
 
 
+def read_upload(upload: File) -> bytes:
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        raise ImageRejected(too_large_message())
+    upload.seek(0)
+    data = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImageRejected(too_large_message())
+    return data
+
+
 def too_large_message() -> str:
     return gettext("The photo is too large: at most %(megabytes)d MB.") % {
         "megabytes": MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -101,17 +144,25 @@ def too_large_message() -> str:
 def decode(data: bytes) -> Image.Image:
     """The first frame of the picture, decoded at no more than MAX_DECODED_PIXELS: its size is
     read from the header and checked before a single pixel is decoded."""
-    image = open_header(data)
-    if image.width * image.height > MAX_PIXELS:
-        raise ImageRejected(bomb_message())
-    image.draft("RGB", draft_size(image.size))
-    if image.width * image.height > MAX_DECODED_PIXELS:
-        raise ImageRejected(too_many_to_decode_message())
+    image = open_within_limits(data)
     try:
         image.load()
     # A crafted file can make a decoder raise almost anything; all of it means "not usable".
     except Exception:
         raise ImageRejected(damaged_message()) from None
+    return image
+
+
+def open_within_limits(data: bytes) -> Image.Image:
+    """The image with its header read, set to decode at the smallest size the format allows,
+    and nothing decoded yet; ImageRejected if that would still be too many pixels."""
+    image = open_header(data)
+    if image.width * image.height > MAX_PIXELS:
+        raise ImageRejected(bomb_message())
+    # For JPEG this only chooses the decoder's scale; other formats ignore it.
+    image.draft("RGB", draft_size(image.size))
+    if image.width * image.height > MAX_DECODED_PIXELS:
+        raise ImageRejected(too_many_to_decode_message())
     return image
 
 

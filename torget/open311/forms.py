@@ -51,7 +51,7 @@ class NewRequest:
     phone: str
     title: str
     detail: str
-    photos: list[images.ProcessedImage] = field(default_factory=list)
+    photos: list[images.CheckedUpload] = field(default_factory=list)
     attributes: dict[str, Any] = field(default_factory=dict)
     media_urls: list[str] = field(default_factory=list)
     device_id: str = ""
@@ -243,23 +243,24 @@ def check_coverage(category: Category, lat: float, lon: float) -> None:
 
 def read_photos(
     read: Reader, files: MultiValueDict[str, UploadedFile]
-) -> list[images.ProcessedImage]:
+) -> list[images.CheckedUpload]:
     """Every uploaded file is a photo, whatever its part is called: FixMyStreet sends
-    photo1..N, CitySDK media[] and others media."""
+    photo1..N, CitySDK media[] and others media. Each is checked from its header, as on the
+    web, and made ready by the worker."""
     uploads = [upload for key in files for upload in files.getlist(key)]
     if len(uploads) > MAX_PHOTOS:
         read.errors.append(gettext("Send at most %(max)d photos.") % {"max": MAX_PHOTOS})
         return []
-    processed = []
+    checked = []
     for upload in uploads:
         try:
-            processed.append(images.process_upload(upload))
+            checked.append(images.check_upload(upload))
         except images.ImageRejected as rejected:
             read.errors.append(
                 gettext("Photo %(name)s: %(reason)s")
                 % {"name": (upload.name or "")[:100], "reason": rejected}
             )
-    return processed
+    return checked
 
 
 def submitted_attributes(data: QueryDict) -> dict[str, list[str]]:

@@ -217,11 +217,14 @@ def records_of(reports: ReportQuerySet, *, extensions: bool = False) -> list[dic
         .order_by("body__name")
         .values_list("report_id", "body__name")
     )
-    photos = grouped(
-        (report_id, photo_url(image, medium))
-        for report_id, image, medium in Photo.objects.filter(report_id__in=ids, update__isnull=True)
+    own_photos = (
+        Photo.objects.ready()
+        .filter(report_id__in=ids, update__isnull=True)
         .order_by("position", "id")
         .values_list("report_id", "image", "medium")
+    )
+    photos = grouped(
+        (report_id, photo_url(image, medium)) for report_id, image, medium in own_photos
     )
     language = current_language()
     records = [record_of(row, bodies, photos, language) for row in rows]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -20,22 +19,24 @@ from torget.accounts.handlers import Scope
 from torget.accounts.models import User
 from torget.audit.actions import record as audit
 from torget.audit.models import Action
-from torget.lib.images import ProcessedImage
+from torget.lib.images import CheckedUpload
 from torget.lib.names import norwegian_slug
 from torget.lib.signing import make_token, read_token
 from torget.mail.actions import record
 from torget.places.models import Area, Body
-from torget.reports import emails, personal_data
+from torget.reports import emails, personal_data, tasks
 from torget.reports.handlers import handlers
 from torget.reports.models import (
     Category,
     InvalidTransition,
     Photo,
+    PhotoUpload,
     Report,
     State,
     Support,
     Update,
 )
+from torget.reports.photos import REQUEUE_AFTER
 
 CONFIRMATION = "report-confirmation"
 # What lock_lifecycle() reads again: the fields the state changes decide on and write.
@@ -76,7 +77,7 @@ def submit_report(
     title: str,
     detail: str,
     show_name: bool,
-    photos: list[ProcessedImage],
+    photos: list[CheckedUpload],
     address: str = "",
     language: str = "nb",
     answers: Mapping[str, str | list[str]] | None = None,
@@ -118,15 +119,24 @@ def submit_report(
     return report
 
 
-def save_photos(report: Report, photos: list[ProcessedImage], update: Update | None = None) -> None:
-    for position, processed in enumerate(photos):
-        photo = Photo(report=report, update=update, position=position)
-        photo.image.save(f"{processed.name}.jpg", ContentFile(processed.full), save=False)
-        photo.medium.save(f"{processed.name}-m.jpg", ContentFile(processed.medium), save=False)
-        photo.thumbnail.save(
-            f"{processed.name}-t.jpg", ContentFile(processed.thumbnail), save=False
+def save_photos(
+    report: Report, uploads: list[CheckedUpload], update: Update | None = None
+) -> list[Photo]:
+    """Each upload kept as received, its photo pending until the worker has made it ready
+    (reports/photos.py): in the caller's transaction, so the report and its photos are saved
+    together or not at all, and nothing is decoded in the web request."""
+    # Until then the task queued on commit has the photo; after, the sweep queues another.
+    queued_until = timezone.now() + REQUEUE_AFTER
+    saved = []
+    for position, upload in enumerate(uploads):
+        photo = Photo.objects.create(
+            report=report, update=update, position=position, queued_until=queued_until
         )
-        photo.save()
+        PhotoUpload.objects.create(photo=photo, data=upload.read())
+        # robust: the commit has happened, so a failure to queue must not make it an error.
+        transaction.on_commit(partial(tasks.queue_photo, photo.pk), robust=True)
+        saved.append(photo)
+    return saved
 
 
 def confirmation_url(report: Report) -> str:
@@ -180,7 +190,7 @@ def add_update(
     report: Report,
     author: User,
     text: str,
-    photos: list[ProcessedImage],
+    photos: list[CheckedUpload],
     mark_fixed: bool = False,
     show_name: bool = False,
 ) -> Update:

@@ -237,22 +237,23 @@ class ReportForm(forms.Form):
             raise ValidationError(HONEYPOT_TRIPPED, code="honeypot")
         return ""
 
-    def clean_photos(self) -> list[images.ProcessedImage]:
-        """Every photo is processed before anything is saved, so one bad photo among five
-        stops the report with a message rather than saving part of it."""
+    def clean_photos(self) -> list[images.CheckedUpload]:
+        """Every photo is checked from its header before anything is saved, so one bad photo
+        among five stops the report with a message rather than saving part of it. Decoding
+        is the worker's (reports/photos.py)."""
         # A robot that filled the trap gets no work done on its files.
         if self.has_error("website"):
             return []
-        processed: list[images.ProcessedImage] = []
+        checked: list[images.CheckedUpload] = []
         errors: list[ValidationError] = []
         for number, upload in enumerate(self.cleaned_data["photos"], start=1):
             try:
-                processed.append(images.process_upload(upload))
+                checked.append(images.check_upload(upload))
             except images.ImageRejected as rejected:
                 errors.append(photo_error(number, upload.name or "", str(rejected)))
         if errors:
             raise ValidationError(errors)
-        return processed
+        return checked
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

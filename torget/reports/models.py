@@ -512,25 +512,94 @@ def photo_path(photo: "Photo", filename: str) -> str:
     return f"{PHOTO_FOLDER}/{timezone.now():%Y/%m}/{filename}"
 
 
+class PhotoState(models.TextChoices):
+    PENDING = "pending", _("being processed")
+    READY = "ready", _("ready")
+    FAILED = "failed", _("could not be used")
+
+
+class PhotoQuerySet(models.QuerySet["Photo"]):
+    def ready(self) -> "PhotoQuerySet":
+        """The photos that may be shown and sent: made by the worker, without metadata."""
+        return self.filter(state=PhotoState.READY)
+
+    def pending(self) -> "PhotoQuerySet":
+        return self.filter(state=PhotoState.PENDING)
+
+    def not_failed(self) -> "PhotoQuerySet":
+        """Ready, or on their way: a report's page shows a placeholder for the latter."""
+        return self.exclude(state=PhotoState.FAILED)
+
+
 class Photo(models.Model):
+    """A photo of a report or an update. It is recorded `pending` with the report, its upload
+    kept apart as received (PhotoUpload), and made `ready` by the worker (reports/photos.py),
+    which writes the three sizes; only then are there files to show or send. A photo the
+    worker cannot decode is `failed`, and never shown."""
+
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
     update = models.ForeignKey(
         Update, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
     )
-    # All three are re-encoded by lib/images.py, without EXIF or any other metadata.
-    image = models.ImageField(_("image"), upload_to=photo_path)
+    state = models.CharField(
+        _("state"), max_length=10, choices=PhotoState.choices, default=PhotoState.PENDING
+    )
+    # All three are re-encoded by lib/images.py, without EXIF or any other metadata; empty
+    # until the photo is ready.
+    image = models.ImageField(_("image"), upload_to=photo_path, blank=True)
     medium = models.ImageField(_("medium size"), upload_to=photo_path, blank=True)
     thumbnail = models.ImageField(_("thumbnail"), upload_to=photo_path, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     created = models.DateTimeField(default=timezone.now)
+    # The worker's claim, as on deliveries and e-mails (reports/photos.py): how many times a
+    # worker took the photo, until when the one that has it owns it, and until when its task
+    # is waiting in the queue (the sweep leaves it alone until then).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    queued_until = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[PhotoQuerySet] = PhotoQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("photo")
         verbose_name_plural = _("photos")
         ordering = ["position", "id"]
+        indexes = [
+            # The sweep: "pending photos whose task or worker was lost". Only the few pending
+            # rows are in it.
+            models.Index(
+                fields=["queued_until"],
+                condition=models.Q(state="pending"),
+                name="photo_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.image.name or ""
+        return self.image.name or f"{self.state} photo {self.pk}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.state == PhotoState.READY
+
+
+class PhotoUpload(models.Model):
+    """The file as the citizen sent it, kept until the worker has made its photo ready, then
+    deleted. It still carries its EXIF (GPS included), so it is never served: it is a row, not
+    a file under the public media folder, written in the transaction of the report or update
+    it came with (so a crash leaves neither) and readable by a worker on any machine. In a
+    table of its own, so that no query for photos ever loads it."""
+
+    photo = models.OneToOneField(
+        Photo, primary_key=True, on_delete=models.CASCADE, related_name="upload"
+    )
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("photo as uploaded")
+        verbose_name_plural = _("photos as uploaded")
+
+    def __str__(self) -> str:
+        return f"upload of photo {self.photo_id}"
 
 
 class Support(models.Model):

@@ -1,9 +1,10 @@
 """Photo files that no row names, and their removal.
 
-A photo's files are written before the transaction that saves its row commits, so a web
-process killed in between (or a transaction rolled back) leaves files without a row, never a
-row without its files. Such files are removed once they are older than ORPHAN_AGE: by then no
-request that wrote them can still be running, since gunicorn's timeout ends any that is.
+A photo's files are written by the worker before the row names them (reports/photos.py), so
+a worker killed in between, or one whose claim ran out and whose photo another worker made,
+leaves files without a row, never a row without its files. Such files are removed once they
+are older than ORPHAN_AGE: by then no worker that wrote them can still be making the photo,
+since its claim (minutes) has long run out.
 """
 
 import datetime

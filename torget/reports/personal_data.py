@@ -23,9 +23,11 @@ def export_parts(user: User, scope: Scope) -> list[ExportPart]:
     reports = within(Report.objects.filter(reporter=user), scope).select_related("category")
     updates = within(Update.objects.filter(author=user), scope, "report__")
     supports = within(Support.objects.filter(user=user), scope, "report__")
-    photos = Photo.objects.filter(report__in=reports, update=None) | Photo.objects.filter(
-        update__in=updates
-    )
+    # The photos as the worker made them; one still being made has no file yet.
+    photos = (
+        Photo.objects.filter(report__in=reports, update=None)
+        | Photo.objects.filter(update__in=updates)
+    ).ready()
     by_owner: dict[tuple[str, int], list[str]] = {}
     files = []
     for photo in photos.order_by("pk"):

@@ -117,12 +117,12 @@ def recent_reports_with_photos() -> list[Report]:
 
 
 def find_recent_reports_with_photos() -> list[Report]:
-    """The newest public reports with a photo of their own (not one added by an update).
+    """The newest public reports with a ready photo of their own (not one added by an update).
 
     Ordered by id rather than `created`: the primary key is already an index in that order,
     so the database walks back from the newest row and stops after a handful.
     """
-    own_photos = Photo.objects.filter(update__isnull=True)
+    own_photos = Photo.objects.ready().filter(update__isnull=True)
     reports = (
         Report.objects.public()
         .filter(Exists(own_photos.filter(report=OuterRef("pk"))))

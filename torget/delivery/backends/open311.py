@@ -130,7 +130,7 @@ def request_fields(report: Report, contact: Contact) -> dict[str, FormValue]:
         "first_name": first_name,
         "last_name": last_name,
         "phone": report.phone_for_body(),
-        "media_url": photo_url(report.photos.filter(update=None).first()),
+        "media_url": photo_url(report.photos.ready().filter(update=None).first()),
         **attribute_fields(category_answers(report)),
     }
 
@@ -158,7 +158,7 @@ def update_fields(delivery: Delivery, update: Update) -> dict[str, FormValue]:
         "email": author.email if author else "",
         "first_name": first_name,
         "last_name": last_name,
-        "media_url": photo_url(update.photos.first()),
+        "media_url": photo_url(update.photos.ready().first()),
     }
 
 

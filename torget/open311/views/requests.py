@@ -1,7 +1,7 @@
 """Reading service requests: the list with its filters, one request, a token's request, and
 mySociety's servicerequestupdates."""
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 
@@ -103,7 +103,7 @@ def public_updates(window: params.Window, body: Body | None) -> UpdateQuerySet:
         updates = updates.filter(Q(report__category__body=body))
     return (
         updates.select_related("report")
-        .prefetch_related("photos")
+        .prefetch_related(Prefetch("photos", queryset=Photo.objects.ready()))
         .only("id", "text", "new_state", "created", "report__id", "report__state")
         .order_by("created", "id")
     )

@@ -187,7 +187,7 @@ def page_of(request: HttpRequest, reports: ReportQuerySet, count: int | None = N
         number = 0
     if number < 1:
         raise BadRequest(gettext("page must be a whole number, 1 or more."))
-    own_photos = Photo.objects.filter(update__isnull=True)
+    own_photos = Photo.objects.ready().filter(update__isnull=True)
     reports = reports.select_related("category").prefetch_related(
         "bodies", Prefetch("photos", queryset=own_photos)
     )

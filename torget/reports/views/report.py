@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import Promise
@@ -30,7 +31,15 @@ from torget.lib import images, ratelimit
 from torget.limits import counters
 from torget.places.models import Body
 from torget.reports import actions, permissions
-from torget.reports.models import PUBLIC_STATES, Category, Report, State, Support, Update
+from torget.reports.models import (
+    PUBLIC_STATES,
+    Category,
+    Photo,
+    Report,
+    State,
+    Support,
+    Update,
+)
 from torget.reports.permissions import Viewer
 
 StrOrPromise = str | Promise
@@ -71,12 +80,12 @@ class UpdateForm(PageForm):
         if not may_mark:
             del self.fields["mark_fixed"]
 
-    def clean_photo(self) -> images.ProcessedImage | None:
+    def clean_photo(self) -> images.CheckedUpload | None:
         upload = self.cleaned_data.get("photo")
         if not upload:
             return None
         try:
-            return images.process_upload(upload)
+            return images.check_upload(upload)
         except images.ImageRejected as error:
             raise ValidationError(str(error)) from None
 
@@ -358,7 +367,8 @@ def page(
         "report": report,
         "viewer": viewer,
         "bodies": list(report.bodies.all()),
-        "photos": list(report.photos.filter(update=None)),
+        # Pending photos show as a placeholder; failed ones not at all.
+        "photos": list(report.photos.not_failed().filter(update=None)),
         "answers": report.answered_questions(),
         "timeline": timeline(request, report),
         "support_count": report.supports.count(),
@@ -398,7 +408,7 @@ def timeline(request: HttpRequest, report: Report) -> Page:
     updates = (
         Update.objects.filter(report=report, hidden=False)
         .select_related("author", "body", "new_category")
-        .prefetch_related("photos")
+        .prefetch_related(Prefetch("photos", queryset=Photo.objects.not_failed()))
         .order_by("created", "id")
     )
     paginator = Paginator(updates, TIMELINE_PAGE_SIZE)

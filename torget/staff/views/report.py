@@ -259,7 +259,8 @@ def page(
         "other_bodies": other_bodies(request, report, member),
         "entries": entries,
         "history_cut": cut,
-        "photos": list(report.photos.filter(update=None)),
+        # Ready ones only: a photo the worker has yet to make has no file (reports/photos.py).
+        "photos": list(report.photos.ready().filter(update=None)),
         "preview": preview,
         "assign_form": AssignForm(
             initial={"assignee": handling.assignee_id if handling else None},

@@ -8,8 +8,8 @@ from torget.reports.orphan_files import sweep_orphan_files
 
 class Command(BaseCommand):
     help = (
-        "Find photo files that no photo row names and that are over an hour old, as a web "
-        "process killed during an upload leaves them, and with --commit remove them. Looks at "
+        "Find photo files that no photo row names and that are over an hour old, as a worker "
+        "killed while making a photo's sizes leaves them, and with --commit remove them. Looks at "
         "this month's and last month's folders unless --all. Without --commit it only lists "
         "them. `torget worker` does this every hour."
     )
