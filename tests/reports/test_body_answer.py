@@ -75,6 +75,7 @@ def test_the_features_handlers_are_registered_at_start_up():
         staff_actions.body_answered,
         targets.report_changed,
     ]
+    assert handlers.duplicate_marked == [alert_actions.follow_original]
     assert handlers.questionnaire_answers == [questionnaire.answers_about]
 
 

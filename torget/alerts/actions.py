@@ -162,6 +162,22 @@ def follow_report(user: User, report: Report) -> Subscription:
     return subscription
 
 
+def follow_original(duplicate: Report, original: Report) -> None:
+    """Whoever follows a report that staff marked a duplicate follows the original too;
+    registered with reports' handlers (duplicate_marked). Only subscriptions that are on and
+    confirmed carry over, and one the person switched off on the original stays off."""
+    followers = Subscription.objects.filter(
+        kind=SubscriptionKind.REPORT, report=duplicate, active=True, confirmed__isnull=False
+    ).values_list("user_id", flat=True)
+    for user_id in followers:
+        Subscription.objects.get_or_create(
+            user_id=user_id,
+            kind=SubscriptionKind.REPORT,
+            report=original,
+            defaults={"active": True, "confirmed": timezone.now()},
+        )
+
+
 # What apply_target sets.
 TARGET_FIELDS = [
     "kind",

@@ -14,6 +14,7 @@ class AlertsConfig(AppConfig):
         from torget.reports.handlers import handlers, register
 
         register(handlers.took_part, actions.follow_report)
+        register(handlers.duplicate_marked, actions.follow_original)
         register(handlers.body_answered, notify.tell_reporter)
         register(person.handlers.export, personal_data.export_parts)
         register(person.handlers.erase, actions.forget_person)

@@ -23,6 +23,7 @@ class QuestionAdmin(admin.ModelAdmin[Question]):
 
 class UpdateInline(admin.TabularInline[Update, Report]):
     model = Update
+    fk_name = "report"
     extra = 0
     fields = ["created", "author", "body", "new_state", "text", "hidden"]
     raw_id_fields = ["author"]

@@ -31,6 +31,9 @@ class Handlers:
     citizen_update: list[Callable[["Update"], object]] = field(default_factory=list)
     # A body answered, by whatever channel (web, e-mail, Open311): the reporter is told.
     body_answered: list[Callable[["Update"], object]] = field(default_factory=list)
+    # Staff marked a report a duplicate of another (the duplicate, the original): those who
+    # followed the duplicate follow the original too.
+    duplicate_marked: list[Callable[["Report", "Report"], object]] = field(default_factory=list)
     # What the reporters asked "has it been fixed?" answered about some reports.
     questionnaire_answers: list[Callable[["ReportQuerySet"], "QuestionnaireAnswers"]] = field(
         default_factory=list

@@ -484,6 +484,17 @@ class Update(models.Model):
         verbose_name=_("new category"),
         help_text=_("Set when staff moved the report to this category."),
     )
+    # On the original, when staff marked another report a duplicate of it.
+    duplicate = models.ForeignKey(
+        "Report",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("duplicate"),
+    )
+    # Staff moved the report's pin (where it was is kept for moderators: Moderation).
+    moved = models.BooleanField(_("position moved"), default=False)
     show_name = models.BooleanField(_("show my name publicly"), default=False)
     hidden = models.BooleanField(_("hidden by a moderator"), default=False)
     created = models.DateTimeField(_("created"), default=timezone.now)
@@ -620,3 +631,44 @@ class Support(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} supports {self.report_id}"
+
+
+class ModerationKind(models.TextChoices):
+    HIDDEN = "hidden", _("Hidden")
+    SHOWN = "shown", _("Shown again")
+    EDITED = "edited", _("Title or details edited")
+    MOVED = "moved", _("Position moved")
+
+
+class Moderation(models.Model):
+    """What staff changed on a report for moderation, why, and what was there before, so
+    that moderators can see (and restore) the original. Never shown publicly: the report
+    page says only that a moderator edited the report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="moderations")
+    body = models.ForeignKey(
+        "places.Body", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ModerationKind.choices)
+    reason = models.TextField(_("reason"))
+    old_title = models.CharField(_("title before"), max_length=200, blank=True)
+    old_detail = models.TextField(_("details before"), blank=True)
+    old_lat = models.FloatField(_("latitude before"), null=True, blank=True)
+    old_lon = models.FloatField(_("longitude before"), null=True, blank=True)
+    old_address = models.CharField(_("address before"), max_length=300, blank=True)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("moderation")
+        verbose_name_plural = _("moderations")
+        ordering = ["created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.get_kind_display()}"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from torget.accounts.models import Membership, Role, User
 from torget.places.models import Body
-from torget.reports.models import Report
+from torget.reports.models import Report, State
 
 RANKS: dict[str, int] = {Role.HANDLER: 1, Role.MODERATOR: 2, Role.MANAGER: 3}
 
@@ -75,6 +75,28 @@ def may_answer(member: Member, report: Report) -> bool:
 
 def may_change_category(member: Member, report: Report) -> bool:
     return member.at_least(Role.HANDLER) and report.is_public
+
+
+def may_mark_duplicate(member: Member, report: Report) -> bool:
+    return member.at_least(Role.HANDLER) and report.is_public and report.state != State.DUPLICATE
+
+
+def may_move_pin(member: Member, report: Report) -> bool:
+    return member.at_least(Role.HANDLER) and report.is_public
+
+
+def may_edit(member: Member, report: Report) -> bool:
+    """Editing the reporter's words (personal data, abuse) is moderation."""
+    return member.at_least(Role.MODERATOR)
+
+
+def may_hide(member: Member, report: Report) -> bool:
+    return member.at_least(Role.MODERATOR) and report.state != State.UNCONFIRMED
+
+
+def may_see_moderation(member: Member, report: Report) -> bool:
+    """What moderators changed, and the words before, are for moderators."""
+    return member.at_least(Role.MODERATOR)
 
 
 # Many reports at once, from the inbox.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from torget.staff.views import inbox, log, manage, report, targets
+from torget.staff.views import inbox, log, manage, moderation, report, targets
 
 app_name = "staff"
 
@@ -15,6 +15,10 @@ urlpatterns = [
     path("report/<int:pk>/note", report.note, name="note"),
     path("report/<int:pk>/answer", report.answer, name="answer"),
     path("report/<int:pk>/category", report.category, name="category"),
+    path("report/<int:pk>/duplicate", moderation.duplicate, name="duplicate"),
+    path("report/<int:pk>/move", moderation.move, name="move"),
+    path("report/<int:pk>/edit", moderation.edit, name="edit_report"),
+    path("report/<int:pk>/hide", moderation.hide, name="hide"),
     path("body/<slug:slug>/targets", targets.targets_page, name="targets"),
     path("body/<slug:slug>/templates", manage.templates, name="templates"),
     path("body/<slug:slug>/templates/new", manage.edit_template, name="new_template"),

@@ -34,6 +34,7 @@ from torget.reports import actions, permissions
 from torget.reports.models import (
     PUBLIC_STATES,
     Category,
+    ModerationKind,
     Photo,
     Report,
     State,
@@ -370,6 +371,8 @@ def page(
         # Pending photos show as a placeholder; failed ones not at all.
         "photos": list(report.photos.not_failed().filter(update=None)),
         "answers": report.answered_questions(),
+        "duplicates": list(report.duplicates.public().order_by("created", "id")),
+        "edited": report.moderations.filter(kind=ModerationKind.EDITED).last(),
         "timeline": timeline(request, report),
         "support_count": report.supports.count(),
         "supported": viewer.user is not None
@@ -407,7 +410,7 @@ def timeline(request: HttpRequest, report: Report) -> Page:
     newest page."""
     updates = (
         Update.objects.filter(report=report, hidden=False)
-        .select_related("author", "body", "new_category")
+        .select_related("author", "body", "new_category", "duplicate")
         .prefetch_related(Prefetch("photos", queryset=Photo.objects.not_failed()))
         .order_by("created", "id")
     )
