@@ -67,6 +67,14 @@ class Reporter:
     phone: str = ""
 
 
+@dataclass(frozen=True)
+class FiledFor:
+    """Staff of `body` file the report for a citizen (on the phone, at the service desk)."""
+
+    body: Body
+    staff: User
+
+
 @transaction.atomic
 def submit_report(
     *,
@@ -81,13 +89,32 @@ def submit_report(
     address: str = "",
     language: str = "nb",
     answers: Mapping[str, str | list[str]] | None = None,
+    filed_for: FiledFor | None = None,
 ) -> Report:
     """A new report. A logged-in reporter's is public at once; anyone else's waits for the
     e-mailed confirmation link, and is neither public nor sent until then.
 
     The name and phone given are kept on the report and used for it (its delivery to the
     body). They reach the account only when the address is proven (confirm_report): anyone
-    can type anyone's address into the form."""
+    can type anyone's address into the form.
+
+    Filed by staff for a citizen (`filed_for`), the report is public at once (the body
+    vouches for it), the citizen's name is never shown, and a citizen who gave an address is
+    its reporter, is told by e-mail and follows it; without an address it has no reporter."""
+    if filed_for is not None:
+        return submit_for_citizen(
+            reporter,
+            filed_for,
+            category=category,
+            lat=lat,
+            lon=lon,
+            title=title,
+            detail=detail,
+            photos=photos,
+            address=address,
+            language=language,
+            answers=answers,
+        )
     user = reporter.user or accounts.user_for_email(reporter.email)
     confirmed = reporter.user is not None
     now = timezone.now()
@@ -116,6 +143,55 @@ def submit_report(
         # In this transaction: a report is never saved without its confirmation e-mail.
         url = confirmation_url(report)
         record(emails.report_confirmation(report, url, fallback_language=language))
+    return report
+
+
+def submit_for_citizen(
+    reporter: Reporter,
+    filed_for: FiledFor,
+    *,
+    category: Category,
+    lat: float,
+    lon: float,
+    title: str,
+    detail: str,
+    photos: list[CheckedUpload],
+    address: str,
+    language: str,
+    answers: Mapping[str, str | list[str]] | None,
+) -> Report:
+    if not filed_for.body.memberships.filter(user=filed_for.staff).exists():
+        raise NotAllowed("Only staff of the body can file a report for a citizen.")
+    if category.body_id != filed_for.body.pk:
+        raise NotAllowed("A body files reports in its own categories.")
+    user = accounts.user_for_email(reporter.email) if reporter.email else None
+    now = timezone.now()
+    report = Report.objects.create(
+        lat=lat,
+        lon=lon,
+        address=address,
+        category=category,
+        title=title,
+        detail=detail,
+        reporter=user,
+        reporter_name=reporter.name,
+        reporter_phone=reporter.phone,
+        show_name=False,
+        answers=dict(answers or {}),
+        state=State.OPEN,
+        created=now,
+        confirmed=now,
+        filed_by_body=filed_for.body,
+        filed_by=filed_for.staff,
+    )
+    report.areas.set(Area.objects.covering(lat, lon))
+    report.bodies.set([category.body_id])
+    save_photos(report, photos)
+    if user is not None:
+        took_part(user, report)
+        record(emails.report_filed_for_citizen(report, user, fallback_language=language))
+    for handle in handlers.report_due:
+        handle(report)
     return report
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils.translation import gettext, override
 
+from torget.accounts.models import User
 from torget.lib.emails import absolute, compose, language, one_line
 from torget.reports.models import Report
 
@@ -22,6 +23,26 @@ def report_confirmation(
         }
         subject = gettext("Confirm your report: %(title)s") % {"title": one_line(report.title)}
         return compose("report_confirmation", subject, user.email, context)
+
+
+def report_filed_for_citizen(
+    report: Report, user: User, *, fallback_language: str = ""
+) -> EmailMultiAlternatives:
+    """A body filed a report for a citizen who called: the citizen gets its number and link,
+    and knows that answers will come by e-mail."""
+    body = report.filed_by_body
+    with override(language(user.language, fallback_language, body.language if body else "")):
+        context = {
+            "report": report,
+            "body_name": body.name if body else "",
+            "name": report.reporter_name,
+            "report_url": absolute(report.get_absolute_url()),
+        }
+        subject = gettext("Your report %(id)s: %(title)s") % {
+            "id": report.pk,
+            "title": one_line(report.title),
+        }
+        return compose("report_filed_for_citizen", subject, user.email, context)
 
 
 def takedown_request(

@@ -288,6 +288,24 @@ class Report(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
+    # Staff of this body filed the report for a citizen who called or came to the desk; the
+    # citizen's name and contact are the reporter's fields, never public.
+    filed_by_body = models.ForeignKey(
+        "places.Body",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("filed by the body"),
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("filed by"),
+    )
     created = models.DateTimeField(_("created"), default=timezone.now)
     confirmed = models.DateTimeField(_("confirmed"), null=True, blank=True)
     acknowledged = models.DateTimeField(_("acknowledged"), null=True, blank=True)

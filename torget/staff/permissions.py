@@ -99,6 +99,11 @@ def may_see_moderation(member: Member, report: Report) -> bool:
     return member.at_least(Role.MODERATOR)
 
 
+def may_file_for_citizen(member: Member) -> bool:
+    """Filing a report for a citizen who called or came to the desk."""
+    return member.at_least(Role.HANDLER)
+
+
 # Many reports at once, from the inbox.
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from torget.staff.views import inbox, log, manage, moderation, report, targets
+from torget.staff.views import citizen, inbox, log, manage, moderation, report, targets
 
 app_name = "staff"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("bulk", inbox.bulk, name="bulk"),
     path("filters", inbox.save_filter, name="save_filter"),
     path("filters/<int:pk>/delete", inbox.delete_filter, name="delete_filter"),
+    path("report/new", citizen.file_for_citizen, name="file_for_citizen"),
     path("report/<int:pk>", report.report_page, name="report"),
     path("report/<int:pk>/assign", report.assign, name="assign"),
     path("report/<int:pk>/priority", report.priority, name="priority"),
