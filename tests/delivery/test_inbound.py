@@ -20,7 +20,7 @@ from torget.alerts import notify
 from torget.alerts.models import Subscription
 from torget.delivery import inbound
 from torget.delivery.inbound import reply_address, trim_reply
-from torget.reports.models import Update
+from torget.reports.models import HeldReply, HeldReplyState, Update
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "inbound-secret-for-tests"
@@ -64,7 +64,7 @@ def address(sent_report, kongsvinger_body):
 def receive(django_capture_on_commit_callbacks):
     """receive_reply, with the reporter's notice run as on commit."""
 
-    def run(raw: bytes, **options: str) -> Update:
+    def run(raw: bytes, **options: str) -> Update | HeldReply:
         with django_capture_on_commit_callbacks(execute=True):
             return inbound.receive_reply(raw, **options)
 
@@ -566,3 +566,37 @@ def test_round_trip_report_email_reply_update_notice(
         f"round trip: e-mails to the body={len(mailers.to(BODY_ADDRESS))} "
         f"updates={report.updates.count()} notices to the reporter={len(mailers.to(kari.email))}"
     )
+
+
+# A body that reviews its replies by e-mail (the staff workspace publishes them).
+
+
+@pytest.fixture
+def reviewing(kongsvinger_body):
+    kongsvinger_body.review_email_replies = True
+    kongsvinger_body.save(update_fields=["review_email_replies"])
+    return kongsvinger_body
+
+
+def test_a_reviewing_bodys_reply_is_held_and_not_public(
+    client, sent_report, address, receive, reviewing
+):
+    held = receive(reply(address, "Vi fyller holet på torsdag.\n\nHelsing\nPer\n"))
+    assert isinstance(held, HeldReply)
+    assert (held.state, held.text, held.body) == (
+        HeldReplyState.WAITING,
+        "Vi fyller holet på torsdag.",
+        reviewing,
+    )
+    assert not Update.objects.filter(report=sent_report, body=reviewing).exists()
+    assert mail.outbox == []
+    assert "Vi fyller holet" not in client.get(sent_report.get_absolute_url()).text
+    # The same reply again is the same held reply.
+    again = receive(reply(address, "Vi fyller holet på torsdag.\n\nHelsing\nPer\n"))
+    assert again.pk == held.pk
+
+
+def test_without_review_the_reply_is_published_at_once(sent_report, address, receive):
+    update = receive(reply(address, "Vi fyller holet på torsdag."))
+    assert isinstance(update, Update)
+    assert not HeldReply.objects.exists()

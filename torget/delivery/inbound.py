@@ -23,8 +23,8 @@ from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from torget.delivery.models import Delivery
-from torget.reports import actions
-from torget.reports.models import InvalidTransition, Report, Update
+from torget.reports import actions, moderation
+from torget.reports.models import HeldReply, InvalidTransition, Report, Update
 
 REPLY_PURPOSE = "torget.report-reply"
 REPLY_LOCAL_PART = re.compile(r"^reply\+(\d+)-(\d+)-([0-9a-f]{20})$", re.IGNORECASE)
@@ -70,10 +70,12 @@ def read_reply_address(address: str) -> tuple[int, int] | None:
 
 
 @transaction.atomic
-def receive_reply(raw: bytes, *, recipient: str = "") -> Update:
+def receive_reply(raw: bytes, *, recipient: str = "") -> Update | HeldReply:
     """Record a body's e-mailed reply as its answer (reports.actions.record_body_answer: an
-    update with the body's badge, and the reporter told). The same reply delivered twice (an
-    MTA retrying after a lost answer, a webhook posting again) is recorded once."""
+    update with the body's badge, and the reporter told), or, for a body that reviews its
+    e-mailed replies first, keep it for review in the staff inbox (a HeldReply). The same
+    reply delivered twice (an MTA retrying after a lost answer, a webhook posting again) is
+    recorded once."""
     message = parse(raw)
     if is_automatic(message):
         raise Ignored("An automatic reply (Auto-Submitted, Precedence or X-Autoreply).")
@@ -82,6 +84,8 @@ def receive_reply(raw: bytes, *, recipient: str = "") -> Update:
     # The row lock makes a second copy of the reply, arriving at the same moment, wait here
     # and then find the first one.
     report = Report.objects.select_for_update().get(pk=delivery.report_id)
+    if delivery.body.review_email_replies:
+        return hold(report, delivery, text)
     earlier = Update.objects.filter(
         report=report, body_id=delivery.body_id, author=None, text=text
     ).first()
@@ -89,6 +93,16 @@ def receive_reply(raw: bytes, *, recipient: str = "") -> Update:
         return earlier
     try:
         return actions.record_body_answer(report=report, body=delivery.body, text=text)
+    except InvalidTransition as error:
+        raise Ignored(str(error)) from error
+
+
+def hold(report: Report, delivery: Delivery, text: str) -> HeldReply:
+    earlier = HeldReply.objects.filter(report=report, body_id=delivery.body_id, text=text).first()
+    if earlier is not None:
+        return earlier
+    try:
+        return moderation.hold_body_answer(report=report, body=delivery.body, text=text)
     except InvalidTransition as error:
         raise Ignored(str(error)) from error
 
@@ -174,19 +188,43 @@ OUTLOOK_HEADER = re.compile(
 OUTLOOK_RULE = re.compile(r"^_{10,}$")
 SIGNATURE = re.compile(
     r"^(--"
-    r"|mvh\b.*"
-    r"|(med )?(ven+l[ie]ge?|beste|god) (hilsen|hilsener|helsing|helsingar)\b.*"
+    r"|(m\.?v\.?h|vh)\b.*"
+    r"|(med )?(ven+l[ie]ge?|beste|god|varm|mange) (hilsen|hilsener|helsing|helsingar)\b.*"
     r"|(best |kind |warm )?regards\b.*"
-    r"|(sent from|sendt fra|get outlook for|hent outlook for)\b.*)$",
+    r"|(sent from|sendt fra|send frå|get outlook for|hent outlook for)\b.*)$",
     re.IGNORECASE,
 )
+# A greeting alone ("Hilsen", "Helsing"), or with only a name after it ("Hilsen Kari",
+# "Helsing frå Per Olsen"): the start of a signature. A sentence that merely begins with the
+# word ("Hilsen fra oss alle er at ...") has more words than a name, so it stays.
+BARE_GREETING = re.compile(
+    r"^(?i:(med )?(hilsen|hilsener|helsing|helsingar|greetings)( (fra|frå|from))?)[,.!]?"
+    r"( +[A-ZÆØÅ][\w.'-]*){0,3}[,.!]?$"
+)
+# The first line, when it only greets someone by name ("Hei Kari,", "Hei Kari Nordmann!",
+# "Kjære Ola"): the reporter's name would be published with the answer. The names are
+# capitalised, so "Hei, vi har fylt hullet" is not one.
+SALUTATION = re.compile(
+    r"^(?i:hei|hallo|heisann|god dag|goddag|kjære|til|dear|hi|hello)\b,?"
+    r"( +[A-ZÆØÅ][\w.'-]*){0,3}\s*[,!.:]?$"
+)
+# Lines of a signature block without a greeting: a phone number, an address, a web page.
+CONTACT_LINE = re.compile(
+    r"(\b(tlf|tel|telefon|mobil|mob|phone|e-post|epost|e-mail|email|www)\b[.:]?"
+    r"|\+?\d[\d ]{6,}\d|\S+@\S+\.\w+|https?://)",
+    re.IGNORECASE,
+)
+NAME_LINE = re.compile(r"^[A-ZÆØÅ][\w'.-]+( [A-ZÆØÅ][\w'.-]+){1,3}$")
 
 
 def trim_reply(text: str) -> str:
-    """The text above the quoted e-mail and the signature, without ">" lines."""
+    """The text above the quoted e-mail and the signature, without ">" lines, a greeting of
+    the reporter by name, or a closing block of names and contact details."""
     lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = lines[: end_of_reply(lines)]
     kept = [line for line in lines if not line.lstrip().startswith(">")]
+    kept = without_salutation(kept)
+    kept = without_signature_block(kept)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
 
 
@@ -195,9 +233,46 @@ def end_of_reply(lines: list[str]) -> int:
         stripped = line.strip()
         if SIGNATURE.match(stripped) or ORIGINAL_MESSAGE.match(stripped):
             return index
+        if BARE_GREETING.match(stripped) and index > first_text(lines):
+            return index
         if OUTLOOK_RULE.match(stripped) or starts_quote(lines, index):
             return index
     return len(lines)
+
+
+def is_sentence(line: str) -> bool:
+    long = len(line) > 60 or (line.endswith(".") and len(line.split()) >= 4)
+    return long or line.endswith(("?", "!"))
+
+
+def first_text(lines: list[str]) -> int:
+    return next((i for i, line in enumerate(lines) if line.strip()), len(lines))
+
+
+def without_salutation(lines: list[str]) -> list[str]:
+    """Drop a first line that only greets someone, as long as words follow it."""
+    first = first_text(lines)
+    if first < len(lines) - 1 and SALUTATION.match(lines[first].strip()):
+        return lines[first + 1 :]
+    return lines
+
+
+def without_signature_block(lines: list[str]) -> list[str]:
+    """Drop a last paragraph that is a signature without a greeting: a few short lines
+    without sentences, with a name or contact details among them ("Kari Nordmann /
+    Kongsvinger kommune / Tlf. 62 88 50 00"). The reply's only paragraph is always kept."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
+    block = [line.strip() for line in lines[start:end]]
+    if not start or not block or len(block) > 6:
+        return lines
+    sentence = any(is_sentence(line) for line in block)
+    signed = any(NAME_LINE.match(line) or CONTACT_LINE.search(line) for line in block)
+    return lines if sentence or not signed else lines[:start]
 
 
 def starts_quote(lines: list[str], index: int) -> bool:

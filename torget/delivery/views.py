@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from torget.delivery import inbound
 from torget.lib.nulbytes import nul_allowed_in_form
+from torget.reports.models import HeldReply
 
 # Replies carry photos and forwarded attachments; only the text is kept, but the whole
 # message has to be read.
@@ -35,6 +36,8 @@ def inbound_email(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"ignored": str(reason)})
     except inbound.InboundError as error:
         return JsonResponse({"error": str(error)}, status=400)
+    if isinstance(update, HeldReply):
+        return JsonResponse({"held_for_review": update.pk, "report": update.report_id})
     return JsonResponse({"update": update.pk, "report": update.report_id})
 
 

@@ -117,3 +117,10 @@ def ensure_body_for(area: Area) -> Body | None:
     body = Body.objects.create(name=name, slug=slug, kind=BODY_KIND_FOR_AREA[AreaKind(area.kind)])
     body.areas.add(area)
     return body
+
+
+@transaction.atomic
+def set_reply_review(*, body: Body, on: bool) -> None:
+    """Whether the body's replies by e-mail wait for a moderator before they are public."""
+    body.review_email_replies = on
+    body.save(update_fields=["review_email_replies"])

@@ -137,6 +137,12 @@ class Body(models.Model):
             "shorter period than the installation's has an effect."
         ),
     )
+    # The body's managers set it in the staff workspace; delivery/inbound.py reads it.
+    review_email_replies = models.BooleanField(
+        _("e-mailed replies wait for review"),
+        default=False,
+        help_text=_("Replies by e-mail are public only once a moderator has approved them."),
+    )
 
     objects = BodyQuerySet.as_manager()
 

@@ -690,3 +690,53 @@ class Moderation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.get_kind_display()}"
+
+
+class HeldReplyState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for review")
+    PUBLISHED = "published", _("Published")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class HeldReply(models.Model):
+    """A body's reply by e-mail, held back because the body reviews its e-mailed replies
+    before they go public (`Body.review_email_replies`). Publishing it makes it the body's
+    answer (`update`); until then nobody but the body's staff sees it."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="held_replies")
+    body = models.ForeignKey("places.Body", on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(_("text"))
+    received = models.DateTimeField(_("received"), default=timezone.now)
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=HeldReplyState.choices,
+        default=HeldReplyState.WAITING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided = models.DateTimeField(_("decided"), null=True, blank=True)
+    update = models.ForeignKey(
+        Update, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("reply waiting for review")
+        verbose_name_plural = _("replies waiting for review")
+        ordering = ["received", "id"]
+        indexes = [
+            # The staff inbox's "replies waiting for review": only waiting rows are read.
+            models.Index(
+                fields=["body", "report"],
+                name="held_reply_waiting",
+                condition=models.Q(state="waiting"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.text[:40]}"

@@ -5,6 +5,7 @@ continuation, kept apart for its size); each checks that the person acts for a b
 the report, and leaves a public timeline entry or a `Moderation` row with the reason."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from torget.accounts.models import User
 from torget.places.models import Area, Body
@@ -12,6 +13,8 @@ from torget.reports.actions import NotAllowed, bodies_answering, lock_lifecycle,
 from torget.reports.handlers import handlers
 from torget.reports.models import (
     OPEN_STATES,
+    HeldReply,
+    HeldReplyState,
     InvalidTransition,
     Moderation,
     ModerationKind,
@@ -168,3 +171,46 @@ def set_hidden(*, report: Report, staff: User, body: Body, hidden: bool, reason:
         kind=ModerationKind.HIDDEN if hidden else ModerationKind.SHOWN,
         reason=reason,
     )
+
+
+# Replies by e-mail that the body reviews first.
+
+
+@transaction.atomic
+def hold_body_answer(*, report: Report, body: Body, text: str) -> HeldReply:
+    """Keep a body's e-mailed reply back until a moderator of the body publishes it. Raises
+    InvalidTransition for an unconfirmed report, as record_body_answer does."""
+    lock_lifecycle(report)
+    if report.state == State.UNCONFIRMED:
+        raise InvalidTransition("An unconfirmed report cannot be answered yet.")
+    return HeldReply.objects.create(report=report, body=body, text=text)
+
+
+def decide(held: HeldReply, staff: User) -> HeldReply:
+    locked = HeldReply.objects.select_for_update().select_related("report", "body").get(pk=held.pk)
+    acting_for(staff, locked.body, locked.report)
+    if locked.state != HeldReplyState.WAITING:
+        raise NotAllowed("The reply was published or discarded already.")
+    locked.decided_by, locked.decided = staff, timezone.now()
+    return locked
+
+
+@transaction.atomic
+def publish_held_reply(*, held: HeldReply, staff: User, text: str) -> Update:
+    """The reply, as the moderator left it (a name or a phone number taken out), becomes the
+    body's answer: public, and the reporter and followers are told."""
+    locked = decide(held, staff)
+    lock_lifecycle(locked.report)
+    if locked.report.hidden:
+        raise NotAllowed("A report hidden by a moderator cannot be answered.")
+    update = record_body_answer(report=locked.report, body=locked.body, text=text)
+    locked.state, locked.update = HeldReplyState.PUBLISHED, update
+    locked.save(update_fields=["state", "update", "decided_by", "decided"])
+    return update
+
+
+@transaction.atomic
+def discard_held_reply(*, held: HeldReply, staff: User) -> None:
+    locked = decide(held, staff)
+    locked.state = HeldReplyState.DISCARDED
+    locked.save(update_fields=["state", "decided_by", "decided"])

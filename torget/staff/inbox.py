@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from torget.accounts.models import User
 from torget.lib.text import OneLineField
 from torget.places.models import Area, AreaKind, Body
-from torget.reports.models import PUBLIC_STATES, STATE_GROUPS, Category, State
+from torget.reports.models import (
+    PUBLIC_STATES,
+    STATE_GROUPS,
+    Category,
+    HeldReply,
+    HeldReplyState,
+    State,
+)
 from torget.staff.models import Handling, Priority, overdue
 from torget.staff.permissions import Member
 
@@ -33,6 +40,14 @@ type RowFilter = Callable[[QuerySet[Handling]], QuerySet[Handling]]
 
 def since_staff_acted(field: str) -> Q:
     return Q(staff_acted__isnull=True) | Q(**{f"{field}__gt": F("staff_acted")})
+
+
+def held_reply() -> Exists:
+    """The body's reply by e-mail to the report waits for review (reports.HeldReply)."""
+    waiting = HeldReply.objects.filter(
+        report_id=OuterRef("report_id"), body_id=OuterRef("body_id"), state=HeldReplyState.WAITING
+    )
+    return Exists(waiting)
 
 
 # What waits for staff, each a filter on the handlings.
@@ -54,6 +69,7 @@ WAITING: dict[str, tuple[Promise, RowFilter]] = {
             since_staff_acted("citizen_updated")
         ),
     ),
+    "review": (_("Replies by e-mail waiting for review"), lambda rows: rows.filter(held_reply())),
 }
 
 # Each sort is a key of unique values (the handling's id breaks ties), so that a page can

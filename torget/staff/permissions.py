@@ -94,6 +94,11 @@ def may_hide(member: Member, report: Report) -> bool:
     return member.at_least(Role.MODERATOR) and report.state != State.UNCONFIRMED
 
 
+def may_review_replies(member: Member) -> bool:
+    """Publishing or discarding a body's reply by e-mail that waits for review."""
+    return member.at_least(Role.MODERATOR)
+
+
 def may_see_moderation(member: Member, report: Report) -> bool:
     """What moderators changed, and the words before, are for moderators."""
     return member.at_least(Role.MODERATOR)
@@ -128,4 +133,8 @@ def may_manage_targets(member: Member) -> bool:
 
 def may_read_log(member: Member) -> bool:
     """The body's audit log: what its staff did, and what was done to the body's things."""
+    return member.at_least(Role.MANAGER)
+
+
+def may_manage_settings(member: Member) -> bool:
     return member.at_least(Role.MANAGER)

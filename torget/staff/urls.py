@@ -1,6 +1,6 @@
 from django.urls import path
 
-from torget.staff.views import citizen, inbox, log, manage, moderation, report, targets
+from torget.staff.views import citizen, inbox, log, manage, moderation, replies, report, targets
 
 app_name = "staff"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("report/<int:pk>/move", moderation.move, name="move"),
     path("report/<int:pk>/edit", moderation.edit, name="edit_report"),
     path("report/<int:pk>/hide", moderation.hide, name="hide"),
+    path("reply/<int:pk>", replies.review, name="review_reply"),
     path("body/<slug:slug>/targets", targets.targets_page, name="targets"),
     path("body/<slug:slug>/templates", manage.templates, name="templates"),
     path("body/<slug:slug>/templates/new", manage.edit_template, name="new_template"),
@@ -39,4 +40,5 @@ urlpatterns = [
     ),
     path("body/<slug:slug>/log", log.body_log, name="body_log"),
     path("log", log.all_log, name="log"),
+    path("body/<slug:slug>/settings", replies.settings_page, name="settings"),
 ]

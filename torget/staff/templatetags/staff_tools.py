@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from torget.reports.models import Report
+from torget.reports.models import HeldReplyState, Report
 from torget.staff import permissions
 from torget.staff.permissions import Member
 
@@ -24,6 +24,10 @@ def report_tools(report: Report, member: Member) -> dict[str, Any]:
         "may_edit": permissions.may_edit(member, report),
         "may_hide": permissions.may_hide(member, report),
         "duplicates": list(report.duplicates.order_by("created", "id")),
+        "held_replies": list(
+            report.held_replies.filter(body=member.body, state=HeldReplyState.WAITING)
+        ),
+        "may_review": permissions.may_review_replies(member),
         "moderations": list(report.moderations.select_related("author", "body"))
         if moderator
         else [],

@@ -122,7 +122,7 @@ def radius_of(request: StaffRequest) -> int:
 def duplicate(request: StaffRequest, report: Report, member: Member) -> HttpResponse:
     radius = radius_of(request)
     found = candidates(report, member, radius)
-    form = DuplicateForm(request.POST or None, choices=found)
+    form = DuplicateForm(request.POST if request.method == "POST" else None, choices=found)
     context = {"report": report, "member": member, "form": form, "radius": radius}
     context.update({"radii": RADII, "candidates": found})
     if request.method != "POST":
@@ -160,7 +160,7 @@ class MoveForm(StaffForm):
 @report_tool(permissions.may_move_pin)
 def move(request: StaffRequest, report: Report, member: Member) -> HttpResponse:
     initial = {"lat": round(report.lat, 6), "lon": round(report.lon, 6), "address": ""}
-    form = MoveForm(request.POST or None, initial=initial)
+    form = MoveForm(request.POST if request.method == "POST" else None, initial=initial)
     context = {"report": report, "member": member, "form": form}
     if request.method != "POST":
         return show(request, "move", context)
@@ -202,7 +202,7 @@ class EditForm(StaffForm):
 @report_tool(permissions.may_edit)
 def edit(request: StaffRequest, report: Report, member: Member) -> HttpResponse:
     initial = {"title": report.title, "detail": report.detail}
-    form = EditForm(request.POST or None, initial=initial)
+    form = EditForm(request.POST if request.method == "POST" else None, initial=initial)
     context = {"report": report, "member": member, "form": form}
     if request.method != "POST":
         return show(request, "edit_report", context)
@@ -226,7 +226,7 @@ class HideForm(StaffForm):
 
 @report_tool(permissions.may_hide)
 def hide(request: StaffRequest, report: Report, member: Member) -> HttpResponse:
-    form = HideForm(request.POST or None)
+    form = HideForm(request.POST if request.method == "POST" else None)
     context = {"report": report, "member": member, "form": form}
     if request.method != "POST":
         return show(request, "hide", context)

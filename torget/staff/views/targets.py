@@ -69,7 +69,7 @@ def targets_page(request: StaffRequest, slug: str) -> HttpResponse:
     member = member_for_body(request, slug)
     if not permissions.may_manage_targets(member):
         raise PermissionDenied(gettext("Your role does not allow this."))
-    form = TargetsForm(request.POST or None, body=member.body)
+    form = TargetsForm(request.POST if request.method == "POST" else None, body=member.body)
     if request.method == "POST":
         if not form.is_valid():
             context = {"member": member, "form": form}

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, DataError
 
 from torget.delivery import inbound
+from torget.reports.models import HeldReply
 
 log = logging.getLogger(__name__)
 
@@ -65,4 +66,7 @@ class Command(BaseCommand):
             log.exception("Inbound e-mail failed")
             message = f"Unexpected error, try again later: {error!r}"
             raise CommandError(message, returncode=EX_TEMPFAIL) from error
-        self.stdout.write(f"Update {update.pk} on report {update.report_id}.")
+        if isinstance(update, HeldReply):
+            self.stdout.write(f"Held for review ({update.pk}) on report {update.report_id}.")
+        else:
+            self.stdout.write(f"Update {update.pk} on report {update.report_id}.")
