@@ -13,13 +13,12 @@ from torget.reports.models import Report, State
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("staff:file_for_citizen")
+URL = reverse("staff:file_for_citizen", args=["kongsvinger"])
 LAT, LON = KONGSVINGER_CENTRE
 
 
 def filed(category, **changes):
     data = {
-        "body": "kongsvinger",
         "citizen-lat": str(LAT),
         "citizen-lon": str(LON),
         "citizen-address": "Storgata 5, Kongsvinger",

@@ -60,10 +60,8 @@ class CitizenReportForm(StaffForm):
         return self.categories[self.cleaned_data["category"]]
 
 
-def member_of(request: StaffRequest) -> Member:
-    """The body named in the address, or the person's first body."""
-    slug = request.POST.get("body") or request.GET.get("body", "")
-    member = member_for_body(request, slug) if slug else request.members[0]
+def member_of(request: StaffRequest, slug: str) -> Member:
+    member = member_for_body(request, slug)
     if not permissions.may_file_for_citizen(member):
         raise PermissionDenied(gettext("Your role does not allow this."))
     return member
@@ -75,8 +73,8 @@ def categories_at(member: Member, lat: float, lon: float) -> list[Category]:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @staff_only
-def file_for_citizen(request: StaffRequest) -> HttpResponse:
-    member = member_of(request)
+def file_for_citizen(request: StaffRequest, slug: str) -> HttpResponse:
+    member = member_of(request, slug)
     context: dict[str, Any] = {"member": member, "q": request.GET.get("q", "")}
     source = request.POST if request.method == "POST" else request.GET
     lat_text = source.get("citizen-lat") or source.get("lat", "")
