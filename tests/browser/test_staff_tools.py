@@ -1,6 +1,7 @@
-"""The staff tools in real Chromium: a handler marks a duplicate from the nearby picker and a
-service-desk handler files a report for a citizen, both with the keyboard alone; axe-core
-finds nothing to fault on the tools' pages, in bokmål and nynorsk, on a phone and a desktop."""
+"""The staff tools in real Chromium: a handler marks a duplicate from the nearby picker, a
+service-desk handler files a report for a citizen and a moderator hides a report with a
+reason, each with the keyboard alone; axe-core finds nothing to fault on the tools' pages, in
+bokmål and nynorsk, on a phone and a desktop."""
 
 import pytest
 from playwright.sync_api import expect
@@ -86,6 +87,30 @@ def test_a_service_desk_handler_files_a_report_for_a_citizen_by_keyboard(visitor
     staff.shoot("staff-filed-for-citizen")
     report = Report.objects.get(title="Hol ved skulen")
     assert report.filed_by_body == scene.body and report.reporter_name == "Astrid Innbyggjar"
+
+
+def test_a_moderator_hides_a_report_with_a_reason_by_keyboard(
+    visitor, scene: Scene, duplicate: Report
+):
+    as_role(scene, Role.MODERATOR)
+    path = f"/staff/report/{duplicate.pk}"
+    staff = visitor("nb", 1280)
+    staff.log_in(scene.staff.email, STAFF_PASSWORD, path)
+    page = staff.page
+    page.get_by_role("link", name=staff.t("Hide the report")).focus()
+    press(staff, "Enter")
+    page.wait_for_url(f"**/staff/report/{duplicate.pk}/hide**")
+    page.get_by_label(staff.t("Reason")).focus()
+    page.keyboard.type("Personopplysninger om en nabo")
+    press(staff, "Tab")
+    press(staff, "Enter")
+    page.wait_for_url(f"**/staff/report/{duplicate.pk}?body=kongsvinger")
+    expect(page.get_by_role("link", name=staff.t("Show the report again"))).to_be_visible()
+    duplicate.refresh_from_db()
+    assert duplicate.hidden
+    anonymous = visitor("nb", 360)
+    response = anonymous.go(duplicate.get_absolute_url())
+    assert response is not None and response.status == 404
 
 
 @pytest.mark.parametrize(("language", "width"), [("nb", 360), ("nn", 1280)])

@@ -600,3 +600,15 @@ def test_without_review_the_reply_is_published_at_once(sent_report, address, rec
     update = receive(reply(address, "Vi fyller holet på torsdag."))
     assert isinstance(update, Update)
     assert not HeldReply.objects.exists()
+
+
+def test_the_reporters_full_name_is_not_published_with_the_reply(sent_report, address, receive):
+    text = "Hei Kari!\nVi har snakka med kari  nordmann om holet.\nPer dag kjem det fleire bilar."
+    update = receive(reply(address, text))
+    assert update.text == "Vi har snakka med … om holet.\nPer dag kjem det fleire bilar."
+
+
+def test_a_name_the_reporter_shows_stays_in_the_reply(report_pothole, kongsvinger_body, receive):
+    shown = report_pothole(show_name=True)
+    update = receive(reply(reply_address(shown.pk, kongsvinger_body.pk), "Takk, Kari Nordmann."))
+    assert update.text == "Takk, Kari Nordmann."

@@ -80,7 +80,7 @@ def receive_reply(raw: bytes, *, recipient: str = "") -> Update | HeldReply:
     if is_automatic(message):
         raise Ignored("An automatic reply (Auto-Submitted, Precedence or X-Autoreply).")
     delivery = delivery_addressed(addresses_of(message, recipient))
-    text = reply_text(message)
+    text = without_reporter_name(reply_text(message), delivery.report)
     # The row lock makes a second copy of the reply, arriving at the same moment, wait here
     # and then find the first one.
     report = Report.objects.select_for_update().get(pk=delivery.report_id)
@@ -105,6 +105,17 @@ def hold(report: Report, delivery: Delivery, text: str) -> HeldReply:
         return moderation.hold_body_answer(report=report, body=delivery.body, text=text)
     except InvalidTransition as error:
         raise Ignored(str(error)) from error
+
+
+def without_reporter_name(text: str, report: Report) -> str:
+    """The reporter's full name, where the reporter did not choose to show it, is not
+    published with the body's answer ("Vi har snakket med Kari Nordmann" becomes "Vi har
+    snakket med …"). A first name alone stays: "Per" is also a word ("per dag")."""
+    name = report.name_for_body().strip()
+    if report.show_name or len(name.split()) < 2:
+        return text
+    words = r"\s+".join(re.escape(word) for word in name.split())
+    return re.sub(rf"(?<!\w){words}(?!\w)", "…", text, flags=re.IGNORECASE)
 
 
 def parse(raw: bytes) -> EmailMessage:
